@@ -1,0 +1,105 @@
+using Livepeer.Runner.Core.Errors;
+
+namespace Livepeer.Runner.Core.Configuration;
+
+/// <summary>
+/// Every setting of the runner, read once from the environment at startup. This file is the one place
+/// that maps environment variables (ai-runner's names where they exist, RUNNER_* for our own) to options;
+/// the README's configuration table mirrors it.
+/// </summary>
+public sealed record RunnerSettings
+{
+    /// <summary>HOST: the address Kestrel binds (ai-runner: 0.0.0.0).</summary>
+    public string Host { get; init; } = "0.0.0.0";
+
+    /// <summary>PORT: the HTTP port (ai-runner: 8000).</summary>
+    public int Port { get; init; } = 8000;
+
+    /// <summary>PIPELINE + MODEL_ID: ai-runner's one-pipeline, one-model mode; that model is warm.</summary>
+    public string? Pipeline { get; init; }
+
+    public string? ModelId { get; init; }
+
+    /// <summary>MODELS_CONFIG: a JSON file in go-livepeer's aiModels.json shape, for many models in one process.</summary>
+    public string? ModelsConfigPath { get; init; }
+
+    /// <summary>MODEL_DIR: root of the Hugging Face cache layout (ai-runner's containers use /models).</summary>
+    public string ModelDir { get; init; } = "/models";
+
+    /// <summary>AUTH_TOKEN: when set, inference routes require "Authorization: Bearer &lt;token&gt;".</summary>
+    public string? AuthToken { get; init; }
+
+    /// <summary>VERSION: overrides the semver reported by /version and the metrics (default: the build's version).</summary>
+    public string? Version { get; init; }
+
+    /// <summary>VERBOSE_LOGGING=1: debug logging (go-livepeer sets it with -aiVerboseLogs).</summary>
+    public bool VerboseLogging { get; init; }
+
+    /// <summary>RUNNER_EXECUTION_PROVIDER: auto (CUDA when the CUDA build has a GPU, else CPU), cpu or cuda.</summary>
+    public string ExecutionProvider { get; init; } = "auto";
+
+    /// <summary>RUNNER_CUDA_DEVICE_ID: the CUDA device ordinal sessions run on.</summary>
+    public int CudaDeviceId { get; init; }
+
+    /// <summary>RUNNER_MAX_UPLOAD_BYTES: largest file part accepted on image routes without a contract limit.</summary>
+    public long MaxUploadBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>RUNNER_MAX_IMAGE_PIXELS: largest decoded input image (width × height) any image route accepts.</summary>
+    public long MaxImagePixels { get; init; } = 4096L * 4096;
+
+    /// <summary>RUNNER_UPSCALE_MAX_OUTPUT_PIXELS: largest upscaled image; bounds the reply's size and the encode time.</summary>
+    public long UpscaleMaxOutputPixels { get; init; } = 4096L * 4096;
+
+    /// <summary>RUNNER_UPSCALE_TILE: side, in input pixels, of the tiles a super-resolution model runs on.</summary>
+    public int UpscaleTileSize { get; init; } = 192;
+
+    /// <summary>RUNNER_PNG_COMPRESSION: zlib level 0–9 for output PNGs (see README: speed vs size).</summary>
+    public int PngCompressionLevel { get; init; } = 1;
+
+    public static RunnerSettings FromEnvironment() => FromVariables(name => Environment.GetEnvironmentVariable(name));
+
+    public static RunnerSettings FromVariables(Func<string, string?> read)
+    {
+        var defaults = new RunnerSettings();
+        return new RunnerSettings
+        {
+            Host = Text(read, "HOST") ?? defaults.Host,
+            Port = Int(read, "PORT", defaults.Port, 1, 65535),
+            Pipeline = Text(read, "PIPELINE"),
+            ModelId = Text(read, "MODEL_ID"),
+            ModelsConfigPath = Text(read, "MODELS_CONFIG"),
+            ModelDir = Text(read, "MODEL_DIR") ?? defaults.ModelDir,
+            AuthToken = Text(read, "AUTH_TOKEN"),
+            Version = Text(read, "VERSION"),
+            VerboseLogging = Text(read, "VERBOSE_LOGGING") is "1" or "true" or "True",
+            ExecutionProvider = (Text(read, "RUNNER_EXECUTION_PROVIDER") ?? defaults.ExecutionProvider).ToLowerInvariant() switch
+            {
+                var ep when ep is "auto" or "cpu" or "cuda" => ep,
+                var other => throw new RunnerConfigurationException(
+                    $"RUNNER_EXECUTION_PROVIDER must be auto, cpu or cuda, not '{other}'."),
+            },
+            CudaDeviceId = Int(read, "RUNNER_CUDA_DEVICE_ID", defaults.CudaDeviceId, 0, 1024),
+            MaxUploadBytes = Long(read, "RUNNER_MAX_UPLOAD_BYTES", defaults.MaxUploadBytes, 1),
+            MaxImagePixels = Long(read, "RUNNER_MAX_IMAGE_PIXELS", defaults.MaxImagePixels, 1),
+            UpscaleMaxOutputPixels = Long(read, "RUNNER_UPSCALE_MAX_OUTPUT_PIXELS", defaults.UpscaleMaxOutputPixels, 1),
+            UpscaleTileSize = Int(read, "RUNNER_UPSCALE_TILE", defaults.UpscaleTileSize, 32, 4096),
+            PngCompressionLevel = Int(read, "RUNNER_PNG_COMPRESSION", defaults.PngCompressionLevel, 0, 9),
+        };
+    }
+
+    private static string? Text(Func<string, string?> read, string name) =>
+        read(name) is { Length: > 0 } value ? value.Trim() : null;
+
+    private static int Int(Func<string, string?> read, string name, int fallback, int min, int max) =>
+        (int)Long(read, name, fallback, min, max);
+
+    private static long Long(Func<string, string?> read, string name, long fallback, long min, long max = long.MaxValue)
+    {
+        if (Text(read, name) is not { } text)
+            return fallback;
+        if (!long.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value)
+            || value < min || value > max)
+            throw new RunnerConfigurationException($"{name} must be a whole number from {min} to {max}, not '{text}'.");
+        return value;
+    }
+}

@@ -1,0 +1,40 @@
+namespace Livepeer.Runner.Core.Errors;
+
+// Typed failures that the host maps, in one place, to the contract's JSON envelopes.
+// Nothing in the runner decides a status code by reading an exception's message text.
+
+/// <summary>The request is wrong in a way the client can fix; the message is sent as it is (400).</summary>
+public class BadInputException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>The model rejected the input while running: ai-runner's InferenceError (400 "Error during model execution: …").</summary>
+public sealed class InferenceException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>An upload is larger than the route allows (413 where the contract lists it, else 400).</summary>
+public sealed class PayloadTooLargeException(string message) : Exception(message);
+
+/// <summary>Uploaded media could not be decoded as the route's media type (415 where the contract lists it).</summary>
+public sealed class UnsupportedMediaException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>The request names a model that is not configured for its pipeline.</summary>
+public sealed class ModelNotConfiguredException(string pipeline, string requested, IReadOnlyList<string> configured)
+    : Exception($"Model '{requested}' is not configured for pipeline '{pipeline}'.")
+{
+    public string Pipeline { get; } = pipeline;
+    public string Requested { get; } = requested;
+    public IReadOnlyList<string> Configured { get; } = configured;
+}
+
+/// <summary>A device (GPU or the CPU budget) had no room for an allocation.</summary>
+public sealed class DeviceOutOfMemoryException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>The model's files are missing or unusable, or its engine failed to start.</summary>
+public sealed class ModelLoadException(string modelId, string message, Exception? inner = null) : Exception(message, inner)
+{
+    public string ModelId { get; } = modelId;
+}
+
+/// <summary>The runner has no engine for this pipeline or model format yet; said plainly rather than faked.</summary>
+public sealed class EngineUnavailableException(string message) : Exception(message);
+
+/// <summary>The runner's configuration is invalid; thrown at startup and names the offending entry.</summary>
+public sealed class RunnerConfigurationException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,31 @@
+using Livepeer.Runner.Core.Errors;
+using Livepeer.Runner.Onnx;
+
+namespace Livepeer.Runner.Pipelines.Upscale;
+
+/// <summary>
+/// Both /upscale families live behind one route, told apart by their files: a diffusers folder
+/// (<c>model_index.json</c>) is the Stable Diffusion x4 upscaler; a single <c>.onnx</c> file, or a folder holding
+/// <c>model.onnx</c>, is a plain super-resolution graph.
+/// </summary>
+public static class UpscaleModels
+{
+    public static IUpscaleEngine Load(string modelId, string location, OnnxSessionFactory sessions, int tileSize)
+    {
+        if (File.Exists(location))
+        {
+            return location.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)
+                ? SuperResolutionModel.Load(modelId, location, sessions, tileSize)
+                : throw new ModelLoadException(modelId, $"Upscale model {modelId} must be an .onnx file or a model folder, not '{Path.GetFileName(location)}'.");
+        }
+
+        if (File.Exists(Path.Combine(location, "model_index.json")))
+            throw new EngineUnavailableException(
+                $"Model {modelId} is a Stable Diffusion x4 upscaler; its diffusion engine is not built into this runner yet.");
+
+        var graph = Path.Combine(location, "model.onnx");
+        return File.Exists(graph)
+            ? SuperResolutionModel.Load(modelId, graph, sessions, tileSize)
+            : throw new ModelLoadException(modelId, $"Upscale model folder of {modelId} holds neither model.onnx nor model_index.json.");
+    }
+}

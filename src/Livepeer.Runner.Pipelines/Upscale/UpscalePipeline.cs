@@ -1,0 +1,28 @@
+using Livepeer.Runner.Core.Configuration;
+using Livepeer.Runner.Core.Errors;
+using Livepeer.Runner.Core.Models;
+using Livepeer.Runner.Pipelines.Imaging;
+
+namespace Livepeer.Runner.Pipelines.Upscale;
+
+/// <summary>/upscale: decode the upload, run the model under a lease, encode the PNG reply.</summary>
+public sealed class UpscalePipeline(ModelManager models, RunnerSettings settings)
+{
+    /// <summary>Runs one request. The image is decoded and checked before the model is touched.</summary>
+    public async Task<UpscaleOutput> RunAsync(ModelEntry model, byte[] imageBytes, CancellationToken cancellationToken)
+    {
+        var input = ImageDecoder.Decode(imageBytes, settings.MaxImagePixels);
+
+        using var lease = await models.AcquireAsync(model, cancellationToken).ConfigureAwait(false);
+        var engine = lease.Get<IUpscaleEngine>();
+        var outputPixels = input.PixelCount * engine.Scale * engine.Scale;
+        if (outputPixels > settings.UpscaleMaxOutputPixels)
+            throw new BadInputException(
+                $"Upscaling a {input.Width}x{input.Height} image {engine.Scale}x gives {outputPixels} pixels; this runner returns at most {settings.UpscaleMaxOutputPixels}.");
+
+        var output = await engine.UpscaleAsync(input, cancellationToken).ConfigureAwait(false);
+        return new UpscaleOutput(PngEncoder.Encode(output, settings.PngCompressionLevel), output.Width, output.Height);
+    }
+}
+
+public sealed record UpscaleOutput(byte[] Png, int Width, int Height);

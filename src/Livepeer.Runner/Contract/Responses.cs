@@ -1,0 +1,40 @@
+namespace Livepeer.Runner.Contract;
+
+// The response bodies of the ai-runner contract (RUNNER-CONTRACT §2). Serialized snake_case, every field emitted.
+
+/// <summary>One generated image or frame: a PNG data URL, the seed that made it, and the NSFW verdict.</summary>
+public sealed record Media(string Url, long Seed, bool Nsfw);
+
+public sealed record ImageResponse(IReadOnlyList<Media> Images);
+
+public sealed record VideoResponse(IReadOnlyList<IReadOnlyList<Media>> Frames);
+
+public sealed record MediaUrl(string Url);
+
+public sealed record AudioResponse(MediaUrl Audio);
+
+public sealed record TextChunk(double?[] Timestamp, string Text);
+
+public sealed record TextResponse(string Text, IReadOnlyList<TextChunk> Chunks);
+
+public sealed record ImageToTextResponse(string Text);
+
+public sealed record MasksResponse(string Masks, string Scores, string Logits);
+
+public sealed record HealthResponse(string Status);
+
+public sealed record VersionResponse(string Pipeline, string ModelId, string Version);
+
+public sealed record GpuInfoEntry(string Id, string Name, ulong MemoryTotal, ulong MemoryFree, int Major, int Minor);
+
+public sealed record GpuStatsEntry(string Id, string Name, ulong MemoryTotal, ulong MemoryFree, uint UtilizationCompute, uint UtilizationMemory);
+
+/// <summary>ai-runner's /hardware/info, plus the execution provider this runner chose (extra keys are ignored by go-livepeer).</summary>
+public sealed record HardwareInformation(string Pipeline, string ModelId, IReadOnlyDictionary<string, GpuInfoEntry> GpuInfo, ExecutionProviderInfo ExecutionProvider);
+
+public sealed record ExecutionProviderInfo(string Name, int? DeviceId, string Reason);
+
+/// <summary>ai-runner's /hardware/stats, plus the models this process holds.</summary>
+public sealed record HardwareStats(string Pipeline, string ModelId, IReadOnlyDictionary<string, GpuStatsEntry> GpuStats, IReadOnlyList<ResidentModelEntry> Models);
+
+public sealed record ResidentModelEntry(string Pipeline, string ModelId, string State, bool Pinned, int Leases);

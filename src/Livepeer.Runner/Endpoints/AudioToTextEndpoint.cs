@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Text.Json;
+using Livepeer.Runner.Contract;
+using Livepeer.Runner.Core.Errors;
+using Livepeer.Runner.Hosting;
+using Livepeer.Runner.Http;
+
+namespace Livepeer.Runner.Endpoints;
+
+/// <summary>multipart <c>Body_genAudioToText</c> (RUNNER-CONTRACT §2.5).</summary>
+public sealed record AudioToTextRequest(
+    UploadedFile Audio,
+    string ModelId = "",
+    string ReturnTimestamps = "true",
+    string Metadata = "{}")
+{
+    /// <summary>ai-runner's audio limit: 50 MiB.</summary>
+    public const long MaxAudioBytes = 50L * 1024 * 1024;
+
+    internal static AudioToTextRequest Bind(FormFields form)
+    {
+        var request = new AudioToTextRequest(
+            form.RequiredFile("audio"),
+            form.OptionalString("model_id", ""),
+            form.OptionalString("return_timestamps", "true"),
+            form.OptionalString("metadata", "{}"));
+        form.ThrowIfInvalid();
+        return request;
+    }
+
+    /// <summary>
+    /// The gateway's <c>metadata.duration</c> in seconds (a number or a numeric string), or null when absent.
+    /// Anything unreadable is ai-runner's 400 "Unable to calculate duration of file".
+    /// </summary>
+    public double? Duration()
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(Metadata);
+            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("duration", out var duration)
+                || duration.ValueKind == JsonValueKind.Null)
+                return document.RootElement.ValueKind == JsonValueKind.Object ? null : throw new FormatException();
+            return duration.ValueKind switch
+            {
+                JsonValueKind.Number => duration.GetDouble(),
+                JsonValueKind.String => double.Parse(duration.GetString()!, NumberStyles.Float, CultureInfo.InvariantCulture),
+                _ => throw new FormatException(),
+            };
+        }
+        catch (Exception e) when (e is JsonException or FormatException or OverflowException)
+        {
+            throw new BadInputException("Unable to calculate duration of file");
+        }
+    }
+}
+
+internal static class AudioToTextEndpoint
+{
+    public static void MapAudioToText(this IEndpointRouteBuilder app) =>
+        app.MapPipeline(PipelineContract.AudioToText, HandleAsync)
+            .DocumentsBody<AudioToTextRequest>("multipart/form-data")
+            .Produces<TextResponse>()
+            .Produces<HttpError>(StatusCodes.Status413PayloadTooLarge)
+            .Produces<HttpError>(StatusCodes.Status415UnsupportedMediaType);
+
+    private static async Task<IResult> HandleAsync(PipelineCall call)
+    {
+        var request = AudioToTextRequest.Bind(await call.ReadFormAsync(AudioToTextRequest.MaxAudioBytes));
+        call.Authorize();
+        var model = call.ResolveModel(request.ModelId);
+        if (request.Audio.Length > AudioToTextRequest.MaxAudioBytes)
+            throw new PayloadTooLargeException("File size exceeds limit.");
+        _ = request.Duration();
+        throw call.EngineNotBuilt(model);
+    }
+}

@@ -1,0 +1,56 @@
+using Livepeer.Runner.Contract;
+using Livepeer.Runner.Hosting;
+using Livepeer.Runner.Http;
+
+namespace Livepeer.Runner.Endpoints;
+
+/// <summary>multipart <c>Body_genImageToImage</c> (RUNNER-CONTRACT §2.2).</summary>
+public sealed record ImageToImageRequest(
+    UploadedFile Image,
+    string Prompt,
+    string ModelId = "",
+    string Loras = "",
+    double Strength = 0.8,
+    double GuidanceScale = 7.5,
+    double ImageGuidanceScale = 1.5,
+    string NegativePrompt = "",
+    bool SafetyCheck = true,
+    long? Seed = null,
+    long NumInferenceSteps = 100,
+    long NumImagesPerPrompt = 1)
+{
+    internal static ImageToImageRequest Bind(FormFields form)
+    {
+        var request = new ImageToImageRequest(
+            form.RequiredFile("image"),
+            form.RequiredString("prompt"),
+            form.OptionalString("model_id", ""),
+            form.OptionalString("loras", ""),
+            form.Float("strength", 0.8),
+            form.Float("guidance_scale", 7.5),
+            form.Float("image_guidance_scale", 1.5),
+            form.OptionalString("negative_prompt", ""),
+            form.Bool("safety_check", true),
+            form.OptionalInt("seed"),
+            form.Int("num_inference_steps", 100),
+            form.Int("num_images_per_prompt", 1));
+        form.ThrowIfInvalid();
+        return request;
+    }
+}
+
+internal static class ImageToImageEndpoint
+{
+    public static void MapImageToImage(this IEndpointRouteBuilder app) =>
+        app.MapPipeline(PipelineContract.ImageToImage, HandleAsync)
+            .DocumentsBody<ImageToImageRequest>("multipart/form-data")
+            .Produces<ImageResponse>();
+
+    private static async Task<IResult> HandleAsync(PipelineCall call)
+    {
+        var request = ImageToImageRequest.Bind(await call.ReadFormAsync(call.Settings.MaxUploadBytes));
+        call.Authorize();
+        var model = call.ResolveModel(request.ModelId);
+        throw call.EngineNotBuilt(model);
+    }
+}

@@ -1,0 +1,97 @@
+using System.Text.Json;
+using Livepeer.Runner.Contract;
+using Livepeer.Runner.Hosting;
+using Livepeer.Runner.Http;
+
+namespace Livepeer.Runner.Endpoints;
+
+public sealed record LlmMessage(string Role, string Content);
+
+/// <summary>JSON <c>LLMRequest</c> (RUNNER-CONTRACT §2.7).</summary>
+public sealed record LlmRequest(
+    IReadOnlyList<LlmMessage> Messages,
+    string Model = "",
+    double Temperature = 0.7,
+    long MaxTokens = 256,
+    double TopP = 1.0,
+    long TopK = -1,
+    bool Stream = false)
+{
+    internal static LlmRequest Bind(JsonFields json)
+    {
+        var request = new LlmRequest(
+            BindMessages(json),
+            json.OptionalString("model", ""),
+            json.Float("temperature", 0.7),
+            json.Int("max_tokens", 256),
+            json.Float("top_p", 1.0),
+            json.Int("top_k", -1),
+            json.Bool("stream", false));
+        json.ThrowIfInvalid();
+        return request;
+    }
+
+    private static List<LlmMessage> BindMessages(JsonFields json)
+    {
+        var messages = new List<LlmMessage>();
+        if (!json.TryGet("messages", out var list))
+        {
+            json.Report(Pydantic.Missing("messages", json.Root));
+            return messages;
+        }
+
+        if (list.ValueKind != JsonValueKind.Array)
+        {
+            json.Report(new ValidationError("list_type", ["body", "messages"], "Input should be a valid list", list));
+            return messages;
+        }
+
+        var index = 0;
+        foreach (var item in list.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                json.Report(new ValidationError("model_attributes_type", ["body", "messages", index],
+                    "Input should be a valid dictionary or object to extract fields from", item));
+            }
+            else
+            {
+                var role = Text(json, item, index, "role");
+                var content = Text(json, item, index, "content");
+                if (role is not null && content is not null)
+                    messages.Add(new LlmMessage(role, content));
+            }
+
+            index++;
+        }
+
+        return messages;
+    }
+
+    private static string? Text(JsonFields json, JsonElement message, int index, string name)
+    {
+        if (!message.TryGetProperty(name, out var value))
+            json.Report(new ValidationError("missing", ["body", "messages", index, name], "Field required", message));
+        else if (value.ValueKind != JsonValueKind.String)
+            json.Report(new ValidationError("string_type", ["body", "messages", index, name], "Input should be a valid string", value));
+        else
+            return value.GetString();
+        return null;
+    }
+}
+
+internal static class LlmEndpoint
+{
+    public static void MapLlm(this IEndpointRouteBuilder app) =>
+        app.MapPipeline(PipelineContract.Llm, HandleAsync)
+            .DocumentsBody<LlmRequest>("application/json")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+
+    private static async Task<IResult> HandleAsync(PipelineCall call)
+    {
+        var request = LlmRequest.Bind(await call.ReadJsonAsync());
+        call.Authorize();
+        var model = call.ResolveModel(request.Model);
+        throw call.EngineNotBuilt(model);
+    }
+}

@@ -1,0 +1,58 @@
+using Livepeer.Runner.Contract;
+using Livepeer.Runner.Core.Errors;
+using Livepeer.Runner.Hosting;
+using Livepeer.Runner.Http;
+
+namespace Livepeer.Runner.Endpoints;
+
+/// <summary>JSON <c>TextToImageParams</c> (RUNNER-CONTRACT §2.1).</summary>
+public sealed record TextToImageRequest(
+    string Prompt,
+    string ModelId = "",
+    string Loras = "",
+    long Height = 576,
+    long Width = 1024,
+    double GuidanceScale = 7.5,
+    string NegativePrompt = "",
+    bool SafetyCheck = true,
+    long? Seed = null,
+    long NumInferenceSteps = 50,
+    long NumImagesPerPrompt = 1)
+{
+    internal static TextToImageRequest Bind(JsonFields json)
+    {
+        var request = new TextToImageRequest(
+            json.RequiredString("prompt"),
+            json.OptionalString("model_id", ""),
+            json.OptionalString("loras", ""),
+            json.Int("height", 576),
+            json.Int("width", 1024),
+            json.Float("guidance_scale", 7.5),
+            json.OptionalString("negative_prompt", ""),
+            json.Bool("safety_check", true),
+            json.OptionalInt("seed"),
+            json.Int("num_inference_steps", 50),
+            json.Int("num_images_per_prompt", 1));
+        json.ThrowIfInvalid();
+        return request;
+    }
+}
+
+internal static class TextToImageEndpoint
+{
+    public static void MapTextToImage(this IEndpointRouteBuilder app) =>
+        app.MapPipeline(PipelineContract.TextToImage, HandleAsync)
+            .DocumentsBody<TextToImageRequest>("application/json")
+            .Produces<ImageResponse>();
+
+    private static async Task<IResult> HandleAsync(PipelineCall call)
+    {
+        var request = TextToImageRequest.Bind(await call.ReadJsonAsync());
+        // text-to-image checks the prompt before auth (RUNNER-CONTRACT §1.4).
+        if (request.Prompt.Length == 0)
+            throw new BadInputException("Prompt must be provided.");
+        call.Authorize();
+        var model = call.ResolveModel(request.ModelId);
+        throw call.EngineNotBuilt(model);
+    }
+}

@@ -1,0 +1,42 @@
+using Livepeer.Runner.Contract;
+using Livepeer.Runner.Core.Errors;
+using Livepeer.Runner.Hosting;
+using Livepeer.Runner.Http;
+
+namespace Livepeer.Runner.Endpoints;
+
+/// <summary>JSON <c>TextToSpeechParams</c> (RUNNER-CONTRACT §2.9).</summary>
+public sealed record TextToSpeechRequest(string Text = "", string Description = TextToSpeechRequest.DefaultDescription, string ModelId = "")
+{
+    public const string DefaultDescription =
+        "A male speaker delivers a slightly expressive and animated speech with a moderate speed and pitch.";
+
+    internal static TextToSpeechRequest Bind(JsonFields json)
+    {
+        var request = new TextToSpeechRequest(
+            json.OptionalString("text", ""),
+            json.OptionalString("description", DefaultDescription),
+            json.OptionalString("model_id", ""));
+        json.ThrowIfInvalid();
+        return request;
+    }
+}
+
+internal static class TextToSpeechEndpoint
+{
+    public static void MapTextToSpeech(this IEndpointRouteBuilder app) =>
+        app.MapPipeline(PipelineContract.TextToSpeech, HandleAsync)
+            .DocumentsBody<TextToSpeechRequest>("application/json")
+            .Produces<AudioResponse>();
+
+    private static async Task<IResult> HandleAsync(PipelineCall call)
+    {
+        var request = TextToSpeechRequest.Bind(await call.ReadJsonAsync());
+        // text-to-speech checks its text before auth (RUNNER-CONTRACT §1.4).
+        if (request.Text.Length == 0)
+            throw new BadInputException("Text input must be provided.");
+        call.Authorize();
+        var model = call.ResolveModel(request.ModelId);
+        throw call.EngineNotBuilt(model);
+    }
+}

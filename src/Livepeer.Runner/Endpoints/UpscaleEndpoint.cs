@@ -1,0 +1,55 @@
+using Livepeer.Runner.Contract;
+using Livepeer.Runner.Core.Errors;
+using Livepeer.Runner.Hosting;
+using Livepeer.Runner.Http;
+using Livepeer.Runner.Pipelines.Imaging;
+using Livepeer.Runner.Pipelines.Upscale;
+
+namespace Livepeer.Runner.Endpoints;
+
+/// <summary>multipart <c>Body_genUpscale</c> (RUNNER-CONTRACT §2.4).</summary>
+public sealed record UpscaleRequest(
+    UploadedFile Image,
+    string Prompt,
+    string ModelId = "",
+    bool SafetyCheck = true,
+    long? Seed = null,
+    long NumInferenceSteps = 75)
+{
+    internal static UpscaleRequest Bind(FormFields form)
+    {
+        var request = new UpscaleRequest(
+            form.RequiredFile("image"),
+            form.RequiredString("prompt"),
+            form.OptionalString("model_id", ""),
+            form.Bool("safety_check", true),
+            form.OptionalInt("seed"),
+            form.Int("num_inference_steps", 75));
+        form.ThrowIfInvalid();
+        return request;
+    }
+}
+
+internal static class UpscaleEndpoint
+{
+    public static void MapUpscale(this IEndpointRouteBuilder app) =>
+        app.MapPipeline(PipelineContract.Upscale, HandleAsync)
+            .DocumentsBody<UpscaleRequest>("multipart/form-data")
+            .Produces<ImageResponse>();
+
+    private static async Task<IResult> HandleAsync(PipelineCall call)
+    {
+        var request = UpscaleRequest.Bind(await call.ReadFormAsync(call.Settings.MaxUploadBytes));
+        call.Authorize();
+        var model = call.ResolveModel(request.ModelId);
+        if (request.Image.Length > call.Settings.MaxUploadBytes)
+            throw new PayloadTooLargeException("File size exceeds limit.");
+
+        // ai-runner treats seed 0 like an absent seed (`seed or random`); kept for parity.
+        var seed = request.Seed is { } given and not 0 ? given : Seeds.Random();
+        var services = call.Context.RequestServices;
+        var output = await services.GetRequiredService<UpscalePipeline>().RunAsync(model, request.Image.Content, call.Aborted);
+        services.GetRequiredService<SafetyCheckNotices>().NoteUnavailable(model.Pipeline, model.ModelId, request.SafetyCheck);
+        return Results.Json(new ImageResponse([new Media(DataUrl.Png(output.Png), seed, Nsfw: false)]), RunnerJson.Default.ImageResponse);
+    }
+}

@@ -1,0 +1,114 @@
+using Livepeer.Runner.Core.Configuration;
+using Livepeer.Runner.Core.Devices;
+using Livepeer.Runner.Core.Models;
+using Livepeer.Runner.Diagnostics;
+using Livepeer.Runner.Endpoints;
+using Livepeer.Runner.Http;
+using Livepeer.Runner.Onnx;
+using Livepeer.Runner.Pipelines;
+using Livepeer.Runner.Pipelines.Upscale;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Prometheus;
+using Scalar.AspNetCore;
+
+namespace Livepeer.Runner.Hosting;
+
+/// <summary>How the runner is put together: services from settings, then middleware and routes.</summary>
+internal static partial class RunnerHost
+{
+    public static void AddRunner(this WebApplicationBuilder builder, RunnerSettings settings)
+    {
+        var catalog = new ModelCatalog(ModelCatalogLoader.Load(settings));
+        var version = RunnerVersion.Resolve(settings.Version);
+
+        builder.WebHost.UseUrls(ListenUrl(settings));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // Uploads are streamed and bounded per route (FormReader), so Kestrel's own cap would only turn an
+            // oversize upload into a non-JSON 413 before the route can answer in the contract's words.
+            kestrel.Limits.MaxRequestBodySize = null;
+        });
+        builder.Services.Configure<KestrelServerOptions>(options => options.AllowSynchronousIO = false);
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            console.UseUtcTimestamp = true;
+        });
+        if (settings.VerboseLogging)
+            builder.Logging.SetMinimumLevel(LogLevel.Debug);
+
+        var services = builder.Services;
+        services.AddSingleton(settings);
+        services.AddSingleton(catalog);
+        services.AddSingleton(version);
+        services.AddSingleton(new RunnerMetrics(version.Value));
+        services.AddSingleton(new BearerAuth(settings.AuthToken));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(new ModelLocator(settings.ModelDir));
+        services.AddSingleton(new OnnxSessionFactory(settings));
+        services.AddSingleton<IModelLoader, PipelineModelLoader>();
+        services.AddSingleton<ModelManager>();
+        services.AddSingleton<GpuInventory>();
+        services.AddSingleton<Readiness>();
+        services.AddSingleton<SafetyCheckNotices>();
+        services.AddSingleton<UpscalePipeline>();
+        services.AddHostedService<WarmupService>();
+        services.AddOpenApi(OpenApiDocument.Configure);
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            // The wire format, also for the request records the OpenAPI document describes.
+            json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+            json.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, Contract.RunnerJson.Default);
+        });
+    }
+
+    public static void UseRunner(this WebApplication app)
+    {
+        var services = app.Services;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Livepeer.Runner");
+        var settings = services.GetRequiredService<RunnerSettings>();
+        var catalog = services.GetRequiredService<ModelCatalog>();
+        var sessions = services.GetRequiredService<OnnxSessionFactory>();
+        var metrics = services.GetRequiredService<RunnerMetrics>();
+        services.GetRequiredService<ModelManager>().Loaded += metrics.ModelLoaded;
+
+        LogStarting(logger, services.GetRequiredService<RunnerVersion>().Value, catalog.Entries.Count, settings.AuthToken is not null);
+        LogExecutionProvider(logger, sessions.Choice.Name, sessions.Choice.Reason);
+        foreach (var entry in catalog.Entries)
+            LogModel(logger, entry.Pipeline, entry.ModelId, entry.Warm, entry.Path ?? settings.ModelDir);
+
+        app.UseJsonFallbacks();
+        app.UseRouting();
+        app.MapServiceRoutes();
+        app.MapTextToImage();
+        app.MapImageToImage();
+        app.MapImageToVideo();
+        app.MapUpscale();
+        app.MapAudioToText();
+        app.MapSegmentAnything2();
+        app.MapLlm();
+        app.MapImageToText();
+        app.MapTextToSpeech();
+        app.MapMetrics("/metrics", metrics.Registry);
+        app.MapOpenApi("/openapi.json");
+        app.MapScalarApiReference("/docs", scalar => scalar.WithOpenApiRoutePattern("/openapi.json").WithTitle("Livepeer.Runner"));
+    }
+
+    private static string ListenUrl(RunnerSettings settings) => settings.Host switch
+    {
+        "" or "0.0.0.0" or "*" => $"http://0.0.0.0:{settings.Port}",
+        "::" => $"http://[::]:{settings.Port}",
+        var host => $"http://{host}:{settings.Port}",
+    };
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Livepeer.Runner {Version} starting with {Count} configured models (auth {AuthEnabled})")]
+    private static partial void LogStarting(ILogger logger, string version, int count, bool authEnabled);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "execution provider {Provider}: {Reason}")]
+    private static partial void LogExecutionProvider(ILogger logger, string provider, string reason);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "model pipeline={Pipeline} model_id={ModelId} warm={Warm} source={Source}")]
+    private static partial void LogModel(ILogger logger, string pipeline, string modelId, bool warm, string source);
+}

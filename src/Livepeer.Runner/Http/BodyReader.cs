@@ -1,0 +1,22 @@
+using Livepeer.Runner.Core.Errors;
+
+namespace Livepeer.Runner.Http;
+
+internal static class BodyReader
+{
+    /// <summary>Reads a whole body into memory, refusing (400) one larger than <paramref name="limit"/>.</summary>
+    public static async Task<ReadOnlyMemory<byte>> ReadBoundedAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    {
+        var buffer = new MemoryStream();
+        var chunk = new byte[16384];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit)
+                throw new BadInputException($"Request body is larger than {limit} bytes.");
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+    }
+}

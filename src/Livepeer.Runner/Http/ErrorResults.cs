@@ -1,0 +1,51 @@
+using Livepeer.Runner.Contract;
+using Livepeer.Runner.Core.Errors;
+
+namespace Livepeer.Runner.Http;
+
+/// <summary>
+/// The one place where failures become HTTP replies (RUNNER-CONTRACT §1.5–1.6): typed exceptions map to the
+/// route's status and message; anything unexpected is the route's default 500 message. Every body is JSON.
+/// </summary>
+internal static class ErrorResults
+{
+    public static IResult Envelope(int status, string message) =>
+        Results.Json(new HttpError(new ApiError(message)), RunnerJson.Default.HttpError, statusCode: status);
+
+    public static IResult NotFound() =>
+        Results.Json(new PlainDetail("Not Found"), RunnerJson.Default.PlainDetail, statusCode: StatusCodes.Status404NotFound);
+
+    public static IResult For(HttpContext context, Exception error, PipelineContract contract)
+    {
+        switch (error)
+        {
+            case RequestValidationException validation:
+                return Results.Json(new HttpValidationError(validation.Errors), RunnerJson.Default.HttpValidationError,
+                    statusCode: StatusCodes.Status422UnprocessableEntity);
+            case UnauthorizedException unauthorized:
+                context.Response.Headers.WWWAuthenticate = "Bearer";
+                return Envelope(StatusCodes.Status401Unauthorized, unauthorized.Message);
+            case ModelNotConfiguredException mismatch:
+                return Envelope(StatusCodes.Status400BadRequest,
+                    contract.ModelMismatchMessage(string.Join(", ", mismatch.Configured), mismatch.Requested));
+            case MalformedBodyException or BadInputException:
+                return Envelope(StatusCodes.Status400BadRequest, error.Message);
+            case PayloadTooLargeException:
+                return Envelope(contract.Allows413 ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest, error.Message);
+            case UnsupportedMediaException:
+                return Envelope(contract.Allows415 ? StatusCodes.Status415UnsupportedMediaType : StatusCodes.Status400BadRequest, error.Message);
+        }
+
+        if (contract == PipelineContract.Llm && error is not EngineUnavailableException)
+            return Envelope(StatusCodes.Status500InternalServerError, contract.DefaultError);
+
+        return error switch
+        {
+            // ai-runner appends a period to the wrapped message even when it already ends with one.
+            InferenceException => Envelope(StatusCodes.Status400BadRequest, $"Error during model execution: {error.Message}."),
+            DeviceOutOfMemoryException => Envelope(StatusCodes.Status500InternalServerError, contract.OutOfMemoryError),
+            EngineUnavailableException or ModelLoadException => Envelope(StatusCodes.Status500InternalServerError, error.Message),
+            _ => Envelope(StatusCodes.Status500InternalServerError, contract.DefaultError),
+        };
+    }
+}

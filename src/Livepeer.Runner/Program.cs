@@ -1,0 +1,23 @@
+using Livepeer.Runner.Core.Configuration;
+using Livepeer.Runner.Core.Errors;
+using Livepeer.Runner.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+try
+{
+    // Every setting comes from the environment (see RunnerSettings); configuration also carries the test host's overrides.
+    builder.AddRunner(RunnerSettings.FromVariables(name => builder.Configuration[name]));
+}
+catch (RunnerConfigurationException error)
+{
+    await Console.Error.WriteLineAsync($"Livepeer.Runner: invalid configuration: {error.Message}");
+    return 2;
+}
+
+var app = builder.Build();
+app.UseRunner();
+await app.RunAsync();
+return Environment.ExitCode;
+
+/// <summary>The entry point, visible to the integration tests' WebApplicationFactory.</summary>
+public partial class Program;
