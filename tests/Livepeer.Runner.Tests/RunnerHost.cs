@@ -1,0 +1,114 @@
+using System.Text.Json;
+using Livepeer.Runner.Hosting;
+using Livepeer.Runner.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Livepeer.Runner.Tests;
+
+/// <summary>
+/// The real runner in-process, configured only through the settings it reads from the environment. Started hosts
+/// have loaded their warm models (awaited, not polled).
+/// </summary>
+public sealed class RunnerHost : WebApplicationFactory<Program>
+{
+    private readonly IReadOnlyDictionary<string, string> _settings;
+
+    private RunnerHost(IReadOnlyDictionary<string, string> settings) => _settings = settings;
+
+    public static async Task<RunnerHost> StartAsync(IReadOnlyDictionary<string, string> settings)
+    {
+        var host = new RunnerHost(settings);
+        using var _ = host.CreateClient();
+        await host.Services.GetRequiredService<Readiness>().WhenReady;
+        return host;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        foreach (var (name, value) in _settings)
+            builder.UseSetting(name, value);
+    }
+
+    /// <summary>
+    /// A MODELS_CONFIG with the three real ESRGAN-slim upscalers (x4 warm) and one placeholder model for every
+    /// pipeline whose engine is not built yet, so each route is served.
+    /// </summary>
+    public static string WriteModelsConfig(string directory)
+    {
+        var esrgan = TestPaths.Model("esrgan-slim");
+        var entries = new List<object>
+        {
+            new { pipeline = "upscale", model_id = "upscalerjs/esrgan-slim-x4", warm = true, path = Path.Combine(esrgan, "x4") },
+            new { pipeline = "upscale", model_id = "upscalerjs/esrgan-slim-x2", warm = false, path = Path.Combine(esrgan, "x2", "model.onnx") },
+            new { pipeline = "upscale", model_id = "upscalerjs/esrgan-slim-x3", warm = false, path = Path.Combine(esrgan, "x3") },
+        };
+        foreach (var (pipeline, id) in Placeholders)
+            entries.Add(new { pipeline, model_id = id, warm = false });
+
+        var path = Path.Combine(directory, "aiModels.json");
+        File.WriteAllText(path, JsonSerializer.Serialize(entries));
+        return path;
+    }
+
+    public static IReadOnlyList<(string Pipeline, string ModelId)> Placeholders { get; } =
+    [
+        ("text-to-image", "SG161222/RealVisXL_V4.0_Lightning"),
+        ("image-to-image", "timbrooks/instruct-pix2pix"),
+        ("image-to-video", "stabilityai/stable-video-diffusion-img2vid-xt"),
+        ("audio-to-text", "openai/whisper-large-v3"),
+        ("segment-anything-2", "facebook/sam2-hiera-large"),
+        ("llm", "meta-llama/Meta-Llama-3.1-8B-Instruct"),
+        ("image-to-text", "Salesforce/blip-image-captioning-large"),
+        ("text-to-speech", "parler-tts/parler-tts-large-v1"),
+    ];
+}
+
+/// <summary>One many-model runner shared by a test class: no auth, small limits so oversize cases stay cheap.</summary>
+public sealed class ManyModelsRunner : IAsyncLifetime
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("runner-").FullName;
+
+    public RunnerHost Host { get; private set; } = null!;
+
+    public const long MaxUploadBytes = 2 * 1024 * 1024;
+
+    public async ValueTask InitializeAsync() => Host = await RunnerHost.StartAsync(new Dictionary<string, string>
+    {
+        ["MODELS_CONFIG"] = RunnerHost.WriteModelsConfig(_dir),
+        ["RUNNER_MAX_UPLOAD_BYTES"] = MaxUploadBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["RUNNER_MAX_IMAGE_PIXELS"] = (1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["RUNNER_UPSCALE_MAX_OUTPUT_PIXELS"] = (1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["RUNNER_EXECUTION_PROVIDER"] = "cpu",
+    });
+
+    public async ValueTask DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+}
+
+/// <summary>The same runner with AUTH_TOKEN set.</summary>
+public sealed class AuthenticatedRunner : IAsyncLifetime
+{
+    public const string Token = "s3cret-token";
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("runner-auth-").FullName;
+
+    public RunnerHost Host { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync() => Host = await RunnerHost.StartAsync(new Dictionary<string, string>
+    {
+        ["MODELS_CONFIG"] = RunnerHost.WriteModelsConfig(_dir),
+        ["AUTH_TOKEN"] = Token,
+    });
+
+    public async ValueTask DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+}
