@@ -1,0 +1,226 @@
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace Livepeer.Runner.Pipelines.Tests;
+
+/// <summary>One graph input or output as a loader sees it: the name it binds, the type it casts to, the rank it shapes to.</summary>
+internal sealed record TensorSignature(string Name, TensorElementType Type, int Rank)
+{
+    public override string ToString() => $"{Name} {Type} rank {Rank}";
+}
+
+internal sealed record GraphSignature(IReadOnlyList<TensorSignature> Inputs, IReadOnlyList<TensorSignature> Outputs);
+
+/// <summary>
+/// What every graph under models/tiny must declare, in order (MODEL-FORMATS.md; models/tiny/README.md).
+/// Typed out here rather than read from signatures.json, so that a regenerated fixture and a regenerated
+/// JSON cannot drift together: a change to a fixture's interface has to be made in this file too.
+/// </summary>
+internal static class TinyFixtureSignatures
+{
+    /// <summary>Keyed by the path under models/tiny, with '/' separators.</summary>
+    public static IReadOnlyDictionary<string, GraphSignature> All { get; } = new Dictionary<string, GraphSignature>
+    {
+        // BLIP has no standard export: the project convention copies optimum's VisionEncoderDecoder names (MODEL-FORMATS §5).
+        ["blip/decoder_model_merged.onnx"] = new(
+            [I64("input_ids", 2), F32("encoder_hidden_states", 3), .. Kv("past_key_values", layers: 2, "decoder", "encoder"),
+             Bool("use_cache_branch", 1)],
+            [F32("logits", 3), .. Kv("present", layers: 2, "decoder", "encoder")]),
+        ["blip/encoder_model.onnx"] = new(
+            [F32("pixel_values", 4)],
+            [F32("last_hidden_state", 3)]),
+
+        ["instruct-pix2pix/text_encoder/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [F32("last_hidden_state", 3), F32("pooler_output", 2)]),
+        ["instruct-pix2pix/unet/model.onnx"] = new(
+            [F32("sample", 4), F32("timestep", 0), F32("encoder_hidden_states", 3)],
+            [F32("out_sample", 4)]),
+        ["instruct-pix2pix/vae_decoder/model.onnx"] = new(
+            [F32("latent_sample", 4)],
+            [F32("sample", 4)]),
+        ["instruct-pix2pix/vae_encoder/model.onnx"] = new(
+            [F32("sample", 4)],
+            [F32("latent_parameters", 4)]),
+
+        ["kokoro/onnx/model.onnx"] = new(
+            [I64("input_ids", 2), F32("style", 2), F32("speed", 1)],
+            [F32("waveform", 1)]),
+
+        ["llm-llama/model.onnx"] = new(
+            [I64("input_ids", 2), I64("attention_mask", 2), I64("position_ids", 2), .. Kv("past_key_values", layers: 2)],
+            [F32("logits", 3), .. Kv("present", layers: 2)]),
+
+        // Weights in model.onnx_data beside the graph, as a real optimum LLM export has them.
+        ["llm-qwen/model.onnx"] = new(
+            [I64("input_ids", 2), I64("attention_mask", 2), I64("position_ids", 2), .. Kv("past_key_values", layers: 2)],
+            [F32("logits", 3), .. Kv("present", layers: 2)]),
+
+        ["parler-tts/dac_decode.onnx"] = new(
+            [I64("audio_codes", 3)],
+            [F32("audio_values", 3)]),
+        ["parler-tts/decoder_model_merged.onnx"] = new(
+            [I64("input_ids", 2), F32("encoder_hidden_states", 3), I64("encoder_attention_mask", 2), F32("prompt_hidden_states", 3),
+             .. Kv("past_key_values", layers: 2, "decoder", "encoder"), Bool("use_cache_branch", 1)],
+            [F32("logits", 3), .. Kv("present", layers: 2, "decoder", "encoder")]),
+        ["parler-tts/prompt_embed.onnx"] = new(
+            [I64("prompt_input_ids", 2)],
+            [F32("prompt_hidden_states", 3)]),
+        ["parler-tts/text_encoder.onnx"] = new(
+            [I64("input_ids", 2), I64("attention_mask", 2)],
+            [F32("last_hidden_state", 3)]),
+
+        ["sam2/decoder.onnx"] = new(
+            [F32("image_embed", 4), F32("high_res_feats_0", 4), F32("high_res_feats_1", 4), F32("point_coords", 3),
+             F32("point_labels", 2), F32("mask_input", 4), F32("has_mask_input", 1), I32("orig_im_size", 1)],
+            [F32("masks", 4), F32("iou_predictions", 2)]),
+        ["sam2/encoder.onnx"] = new(
+            [F32("image", 4)],
+            [F32("high_res_feats_0", 4), F32("high_res_feats_1", 4), F32("image_embed", 4)]),
+
+        ["sd-x4-upscaler/text_encoder/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [F32("last_hidden_state", 3), F32("pooler_output", 2)]),
+        // optimum's UNet config has no class_labels; the upscaler needs it for the noise level (MODEL-FORMATS §2.2).
+        ["sd-x4-upscaler/unet/model.onnx"] = new(
+            [F32("sample", 4), F32("timestep", 0), F32("encoder_hidden_states", 3), I64("class_labels", 1)],
+            [F32("out_sample", 4)]),
+        ["sd-x4-upscaler/vae_decoder/model.onnx"] = new(
+            [F32("latent_sample", 4)],
+            [F32("sample", 4)]),
+        ["sd-x4-upscaler/vae_encoder/model.onnx"] = new(
+            [F32("sample", 4)],
+            [F32("latent_parameters", 4)]),
+
+        // optimum ≤ 1.22: i32 ids, i64 timestep of rank 1, and a sampled latent_sample instead of latent_parameters.
+        ["sd15-legacy/text_encoder/model.onnx"] = new(
+            [I32("input_ids", 2)],
+            [F32("last_hidden_state", 3), F32("pooler_output", 2)]),
+        ["sd15-legacy/unet/model.onnx"] = new(
+            [F32("sample", 4), I64("timestep", 1), F32("encoder_hidden_states", 3)],
+            [F32("out_sample", 4)]),
+        ["sd15-legacy/vae_decoder/model.onnx"] = new(
+            [F32("latent_sample", 4)],
+            [F32("sample", 4)]),
+        ["sd15-legacy/vae_encoder/model.onnx"] = new(
+            [F32("sample", 4)],
+            [F32("latent_sample", 4)]),
+
+        ["sd15/text_encoder/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [F32("last_hidden_state", 3), F32("pooler_output", 2)]),
+        ["sd15/unet/model.onnx"] = new(
+            [F32("sample", 4), F32("timestep", 0), F32("encoder_hidden_states", 3)],
+            [F32("out_sample", 4)]),
+        ["sd15/vae_decoder/model.onnx"] = new(
+            [F32("latent_sample", 4)],
+            [F32("sample", 4)]),
+        ["sd15/vae_encoder/model.onnx"] = new(
+            [F32("sample", 4)],
+            [F32("latent_parameters", 4)]),
+
+        ["sdxl-lightning/text_encoder/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [F32("last_hidden_state", 3), F32("pooler_output", 2), F32("hidden_states.0", 3), F32("hidden_states.1", 3),
+             F32("hidden_states.2", 3)]),
+        ["sdxl-lightning/text_encoder_2/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [F32("text_embeds", 2), F32("last_hidden_state", 3), F32("hidden_states.0", 3), F32("hidden_states.1", 3),
+             F32("hidden_states.2", 3)]),
+        ["sdxl-lightning/unet/model.onnx"] = new(
+            [F32("sample", 4), F32("timestep", 0), F32("encoder_hidden_states", 3), F32("text_embeds", 2), F32("time_ids", 2)],
+            [F32("out_sample", 4)]),
+        ["sdxl-lightning/vae_decoder/model.onnx"] = new(
+            [F32("latent_sample", 4)],
+            [F32("sample", 4)]),
+        ["sdxl-lightning/vae_encoder/model.onnx"] = new(
+            [F32("sample", 4)],
+            [F32("latent_parameters", 4)]),
+
+        ["sdxl/text_encoder/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [F32("last_hidden_state", 3), F32("pooler_output", 2), F32("hidden_states.0", 3), F32("hidden_states.1", 3),
+             F32("hidden_states.2", 3)]),
+        // text_encoder_2 lists text_embeds first; the UNet takes text_embeds and time_ids too, with its weights in model.onnx_data.
+        ["sdxl/text_encoder_2/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [F32("text_embeds", 2), F32("last_hidden_state", 3), F32("hidden_states.0", 3), F32("hidden_states.1", 3),
+             F32("hidden_states.2", 3)]),
+        ["sdxl/unet/model.onnx"] = new(
+            [F32("sample", 4), F32("timestep", 0), F32("encoder_hidden_states", 3), F32("text_embeds", 2), F32("time_ids", 2)],
+            [F32("out_sample", 4)]),
+        ["sdxl/vae_decoder/model.onnx"] = new(
+            [F32("latent_sample", 4)],
+            [F32("sample", 4)]),
+        ["sdxl/vae_encoder/model.onnx"] = new(
+            [F32("sample", 4)],
+            [F32("latent_parameters", 4)]),
+
+        ["svd/image_encoder/model.onnx"] = new(
+            [F32("pixel_values", 4)],
+            [F32("image_embeds", 2), F32("last_hidden_state", 3)]),
+        ["svd/unet/model.onnx"] = new(
+            [F32("sample", 5), F32("timestep", 0), F32("encoder_hidden_states", 3), F32("added_time_ids", 2)],
+            [F32("out_sample", 5)]),
+        // SVD has no canonical export: the project convention of MODEL-FORMATS §3; the decoder regroups frames by num_frames.
+        ["svd/vae_decoder/model.onnx"] = new(
+            [F32("latent_sample", 4), I64("num_frames", 0)],
+            [F32("sample", 4)]),
+        ["svd/vae_encoder/model.onnx"] = new(
+            [F32("sample", 4)],
+            [F32("latent_parameters", 4)]),
+
+        // Whisper via optimum: the with-past decoder lacks encoder_hidden_states (torch.onnx drops it) and returns self-attention presents only.
+        ["whisper-large-v3/decoder_model.onnx"] = new(
+            [I64("input_ids", 2), F32("encoder_hidden_states", 3)],
+            [F32("logits", 3), .. Kv("present", layers: 2, "decoder", "encoder")]),
+        ["whisper-large-v3/decoder_model_merged.onnx"] = new(
+            [I64("input_ids", 2), F32("encoder_hidden_states", 3), .. Kv("past_key_values", layers: 2, "decoder", "encoder"),
+             Bool("use_cache_branch", 1)],
+            [F32("logits", 3), .. Kv("present", layers: 2, "decoder", "encoder")]),
+        ["whisper-large-v3/decoder_with_past_model.onnx"] = new(
+            [I64("input_ids", 2), .. Kv("past_key_values", layers: 2, "decoder", "encoder")],
+            [F32("logits", 3), .. Kv("present", layers: 2, "decoder")]),
+        ["whisper-large-v3/encoder_model.onnx"] = new(
+            [F32("input_features", 3)],
+            [F32("last_hidden_state", 3)]),
+
+        ["whisper-tiny/decoder_model.onnx"] = new(
+            [I64("input_ids", 2), F32("encoder_hidden_states", 3)],
+            [F32("logits", 3), .. Kv("present", layers: 2, "decoder", "encoder")]),
+        ["whisper-tiny/decoder_model_merged.onnx"] = new(
+            [I64("input_ids", 2), F32("encoder_hidden_states", 3), .. Kv("past_key_values", layers: 2, "decoder", "encoder"),
+             Bool("use_cache_branch", 1)],
+            [F32("logits", 3), .. Kv("present", layers: 2, "decoder", "encoder")]),
+        ["whisper-tiny/decoder_with_past_model.onnx"] = new(
+            [I64("input_ids", 2), .. Kv("past_key_values", layers: 2, "decoder", "encoder")],
+            [F32("logits", 3), .. Kv("present", layers: 2, "decoder")]),
+        ["whisper-tiny/encoder_model.onnx"] = new(
+            [F32("input_features", 3)],
+            [F32("last_hidden_state", 3)]),
+    };
+
+    private static TensorSignature F32(string name, int rank) => new(name, TensorElementType.Float, rank);
+
+    private static TensorSignature I64(string name, int rank) => new(name, TensorElementType.Int64, rank);
+
+    private static TensorSignature I32(string name, int rank) => new(name, TensorElementType.Int32, rank);
+
+    private static TensorSignature Bool(string name, int rank) => new(name, TensorElementType.Bool, rank);
+
+    /// <summary>
+    /// A KV-cache family in export order: per layer, per part ("decoder", "encoder", or none for decoder-only LLMs),
+    /// key then value; all f32 <c>[batch, heads, sequence, head_dim]</c>.
+    /// </summary>
+    private static IEnumerable<TensorSignature> Kv(string prefix, int layers, params string[] parts)
+    {
+        string[] infixes = parts.Length == 0 ? [""] : [.. parts.Select(part => "." + part)];
+        for (var layer = 0; layer < layers; layer++)
+        {
+            foreach (var infix in infixes)
+            {
+                yield return F32($"{prefix}.{layer}{infix}.key", 4);
+                yield return F32($"{prefix}.{layer}{infix}.value", 4);
+            }
+        }
+    }
+}
