@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Livepeer.Runner.Core.Configuration;
+using Livepeer.Runner.Core.Devices;
 using Livepeer.Runner.Core.Models;
 using Livepeer.Runner.Onnx;
 using Livepeer.Runner.Pipelines;
@@ -22,7 +23,7 @@ public class ModelManagerBenchmarks
     {
         var settings = new RunnerSettings { ExecutionProvider = "cpu" };
         _loader = new PipelineModelLoader(new ModelLocator(Path.GetTempPath()), new OnnxSessionFactory(settings), settings);
-        _manager = new ModelManager(_loader, TimeProvider.System, NullLogger<ModelManager>.Instance);
+        _manager = new ModelManager(_loader, ComputeDevice.Cpu(settings.CpuMemoryBytes), new ProcessMemory(), TimeProvider.System, settings, NullLogger<ModelManager>.Instance);
         await _manager.WarmUpAsync([X4], CancellationToken.None);
     }
 
@@ -39,6 +40,6 @@ public class ModelManagerBenchmarks
     [Benchmark]
     public async Task ColdLoadEsrganX4()
     {
-        using var model = await _loader.LoadAsync(X4, CancellationToken.None);
+        using var model = await _loader.LoadAsync(X4, _loader.Estimate(X4).EstimateBytes, CancellationToken.None);
     }
 }

@@ -6,16 +6,45 @@ namespace Livepeer.Runner.Onnx;
 
 /// <summary>
 /// The one place that builds ONNX Runtime session options and chooses the execution provider: CUDA when this is
-/// the CUDA build and a GPU is visible (device id from RUNNER_CUDA_DEVICE_ID), otherwise CPU.
+/// the CUDA build and a GPU is visible (device id from RUNNER_CUDA_DEVICE_ID), otherwise CPU. On CUDA each session's
+/// arena is bounded by its model's ledger entry (<c>gpu_mem_limit</c>) and grows only by what is asked for
+/// (<c>kSameAsRequested</c>), so a session cannot silently take more than the model manager admitted.
 /// </summary>
 public sealed class OnnxSessionFactory
 {
+    private readonly long? _memoryLimitBytes;
+
     public OnnxSessionFactory(RunnerSettings settings)
+        : this(Choose(settings), null)
     {
-        Choice = Choose(settings);
+    }
+
+    private OnnxSessionFactory(ExecutionProviderChoice choice, long? memoryLimitBytes)
+    {
+        Choice = choice;
+        _memoryLimitBytes = memoryLimitBytes;
     }
 
     public ExecutionProviderChoice Choice { get; }
+
+    /// <summary>The same factory with device arenas bounded to <paramref name="bytes"/> (the model's ledger entry).</summary>
+    public OnnxSessionFactory WithMemoryLimit(long bytes) => new(Choice, bytes);
+
+    /// <summary>Opens several sessions of one model in parallel (a diffusion model's encoders, UNet and VAE).</summary>
+    public async Task<InferenceSession[]> CreateAllAsync(string modelId, IReadOnlyList<string> onnxPaths)
+    {
+        var sessions = onnxPaths.Select(path => Task.Run(() => Create(modelId, path))).ToArray();
+        try
+        {
+            return await Task.WhenAll(sessions).ConfigureAwait(false);
+        }
+        catch
+        {
+            foreach (var opened in sessions.Where(t => t.IsCompletedSuccessfully))
+                opened.Result.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>Opens a session on the chosen provider; a file ONNX Runtime cannot read becomes a <see cref="ModelLoadException"/>.</summary>
     public InferenceSession Create(string modelId, string onnxPath)
@@ -42,7 +71,7 @@ public sealed class OnnxSessionFactory
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         if (Choice.IsCuda)
-            AppendCuda(options, Choice.DeviceId ?? 0);
+            AppendCuda(options, Choice.DeviceId ?? 0, _memoryLimitBytes);
         return options;
     }
 
@@ -66,11 +95,23 @@ public sealed class OnnxSessionFactory
 #if ONNX_CUDA
     private const bool CudaBuild = true;
 
-    private static void AppendCuda(SessionOptions options, int deviceId) => options.AppendExecutionProvider_CUDA(deviceId);
+    private static void AppendCuda(SessionOptions options, int deviceId, long? memoryLimitBytes)
+    {
+        using var cuda = new OrtCUDAProviderOptions();
+        var settings = new Dictionary<string, string>
+        {
+            ["device_id"] = deviceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["arena_extend_strategy"] = "kSameAsRequested",
+        };
+        if (memoryLimitBytes is { } limit)
+            settings["gpu_mem_limit"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        cuda.UpdateOptions(settings);
+        options.AppendExecutionProvider_CUDA(cuda);
+    }
 #else
     private const bool CudaBuild = false;
 
-    private static void AppendCuda(SessionOptions options, int deviceId) =>
+    private static void AppendCuda(SessionOptions options, int deviceId, long? memoryLimitBytes) =>
         throw new InvalidOperationException($"CUDA device {deviceId} requested from the CPU build.");
 #endif
 }

@@ -1,6 +1,5 @@
 using Livepeer.Runner.Core;
 using Livepeer.Runner.Core.Configuration;
-using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Core.Models;
 using Livepeer.Runner.Onnx;
 using Livepeer.Runner.Pipelines.Upscale;
@@ -10,15 +9,19 @@ namespace Livepeer.Runner.Pipelines;
 /// <summary>Loads a configured model with the engine of its pipeline, from the files the locator finds.</summary>
 public sealed class PipelineModelLoader(ModelLocator locator, OnnxSessionFactory sessions, RunnerSettings settings) : IModelLoader
 {
-    public Task<IDisposable> LoadAsync(ModelEntry entry, CancellationToken cancellationToken)
+    public ModelFootprint Estimate(ModelEntry entry)
     {
         if (!Engines.IsBuilt(entry.Pipeline))
             throw Engines.Unavailable(entry.Pipeline, entry.ModelId);
+        return new ModelFootprint(ModelFootprint.WeightBytesAt(locator.Locate(entry)), Engines.ActivationAllowance(entry.Pipeline));
+    }
 
+    public Task<IDisposable> LoadAsync(ModelEntry entry, long memoryLimitBytes, CancellationToken cancellationToken)
+    {
         var location = locator.Locate(entry);
         IDisposable model = entry.Pipeline switch
         {
-            PipelineNames.Upscale => UpscaleModels.Load(entry.ModelId, location, sessions, settings.UpscaleTileSize),
+            PipelineNames.Upscale => UpscaleModels.Load(entry.ModelId, location, sessions.WithMemoryLimit(memoryLimitBytes), settings.UpscaleTileSize),
             _ => throw Engines.Unavailable(entry.Pipeline, entry.ModelId),
         };
         return Task.FromResult(model);

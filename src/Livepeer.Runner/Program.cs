@@ -15,7 +15,16 @@ catch (RunnerConfigurationException error)
 }
 
 var app = builder.Build();
-app.UseRunner();
+try
+{
+    app.UseRunner();
+}
+catch (RunnerConfigurationException error)
+{
+    await Console.Error.WriteLineAsync($"Livepeer.Runner: invalid configuration: {error.Message}");
+    return 2;
+}
+
 await app.RunAsync();
 return Environment.ExitCode;
 

@@ -86,7 +86,15 @@ public static class ModelCatalogLoader
             _ => throw new RunnerConfigurationException($"{Describe(index, pipeline, modelId)}: 'warm' must be true or false."),
         };
         var path = ReadString(element, "path", index) is { Length: > 0 } p ? Path.GetFullPath(p, baseDir) : null;
-        return new ModelEntry(pipeline, modelId, warm, path);
+        TimeSpan? keepAlive = null;
+        if (element.TryGetProperty("keep_alive", out var k) && k.ValueKind != JsonValueKind.Null)
+        {
+            keepAlive = k.ValueKind == JsonValueKind.Number && k.TryGetDouble(out var seconds) && Math.Abs(seconds) < 1e9
+                ? TimeSpan.FromSeconds(seconds)
+                : throw new RunnerConfigurationException($"{Describe(index, pipeline, modelId)}: 'keep_alive' must be a number of seconds (0: unload when idle, negative: never).");
+        }
+
+        return new ModelEntry(pipeline, modelId, warm, path, keepAlive);
     }
 
     private static string? ReadString(JsonElement element, string name, int index)

@@ -5,4 +5,5 @@ namespace Livepeer.Runner.Core.Configuration;
 /// <param name="ModelId">The id requests name it by (exact, case-sensitive).</param>
 /// <param name="Warm">Loaded at startup and never evicted.</param>
 /// <param name="Path">A model folder or a single .onnx file; absolute. Null: resolve <see cref="ModelId"/> under MODEL_DIR.</param>
-public sealed record ModelEntry(string Pipeline, string ModelId, bool Warm, string? Path = null);
+/// <param name="KeepAlive">How long the model stays loaded when idle; null: the global RUNNER_KEEP_ALIVE_SECONDS.</param>
+public sealed record ModelEntry(string Pipeline, string ModelId, bool Warm, string? Path = null, TimeSpan? KeepAlive = null);

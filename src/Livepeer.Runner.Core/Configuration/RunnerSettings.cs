@@ -56,6 +56,21 @@ public sealed record RunnerSettings
     /// <summary>RUNNER_PNG_COMPRESSION: zlib level 0–9 for output PNGs (see README: speed vs size).</summary>
     public int PngCompressionLevel { get; init; } = 1;
 
+    /// <summary>RUNNER_CPU_MEMORY_BYTES: model-memory budget of the CPU device (default: half of physical memory).</summary>
+    public long CpuMemoryBytes { get; init; } = DefaultCpuMemoryBytes();
+
+    /// <summary>RUNNER_GPU_RESERVE_BYTES: GPU memory never given to models (CUDA context, other processes).</summary>
+    public long GpuReserveBytes { get; init; } = 1L << 30;
+
+    /// <summary>RUNNER_KEEP_ALIVE_SECONDS: how long an idle, unpinned model stays loaded; 0 unloads when idle, negative never.</summary>
+    public TimeSpan KeepAlive { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>RUNNER_LOAD_WAIT_SECONDS: how long a request waits for memory to load its model before failing.</summary>
+    public TimeSpan LoadWaitTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>RUNNER_SHUTDOWN_GRACE_SECONDS: on SIGTERM, how long in-flight requests may finish.</summary>
+    public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(30);
+
     public static RunnerSettings FromEnvironment() => FromVariables(name => Environment.GetEnvironmentVariable(name));
 
     public static RunnerSettings FromVariables(Func<string, string?> read)
@@ -84,8 +99,15 @@ public sealed record RunnerSettings
             UpscaleMaxOutputPixels = Long(read, "RUNNER_UPSCALE_MAX_OUTPUT_PIXELS", defaults.UpscaleMaxOutputPixels, 1),
             UpscaleTileSize = Int(read, "RUNNER_UPSCALE_TILE", defaults.UpscaleTileSize, 32, 4096),
             PngCompressionLevel = Int(read, "RUNNER_PNG_COMPRESSION", defaults.PngCompressionLevel, 0, 9),
+            CpuMemoryBytes = Long(read, "RUNNER_CPU_MEMORY_BYTES", defaults.CpuMemoryBytes, 1),
+            GpuReserveBytes = Long(read, "RUNNER_GPU_RESERVE_BYTES", defaults.GpuReserveBytes, 0),
+            KeepAlive = TimeSpan.FromSeconds(Long(read, "RUNNER_KEEP_ALIVE_SECONDS", (long)defaults.KeepAlive.TotalSeconds, long.MinValue / 1_000_000_000, long.MaxValue / 1_000_000_000)),
+            LoadWaitTimeout = TimeSpan.FromSeconds(Long(read, "RUNNER_LOAD_WAIT_SECONDS", (long)defaults.LoadWaitTimeout.TotalSeconds, 0, 86_400)),
+            ShutdownGrace = TimeSpan.FromSeconds(Long(read, "RUNNER_SHUTDOWN_GRACE_SECONDS", (long)defaults.ShutdownGrace.TotalSeconds, 0, 3_600)),
         };
     }
+
+    private static long DefaultCpuMemoryBytes() => Math.Max(1L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2);
 
     private static string? Text(Func<string, string?> read, string name) =>
         read(name) is { Length: > 0 } value ? value.Trim() : null;

@@ -2,9 +2,15 @@ using Livepeer.Runner.Core.Configuration;
 
 namespace Livepeer.Runner.Core.Models;
 
-/// <summary>Builds a configured model's engine. The model manager decides when; the loader only knows how.</summary>
+/// <summary>Builds a configured model's engine. The model manager decides when and where; the loader only knows how.</summary>
 public interface IModelLoader
 {
-    /// <summary>Loads every session of the model as one unit; the result owns its native resources.</summary>
-    Task<IDisposable> LoadAsync(ModelEntry entry, CancellationToken cancellationToken);
+    /// <summary>What the model should occupy, from its files and pipeline, before anything is loaded.</summary>
+    ModelFootprint Estimate(ModelEntry entry);
+
+    /// <summary>
+    /// Loads every session of the model as one unit; the result owns its native resources.
+    /// <paramref name="memoryLimitBytes"/> bounds the sessions' device arenas to the model's ledger entry.
+    /// </summary>
+    Task<IDisposable> LoadAsync(ModelEntry entry, long memoryLimitBytes, CancellationToken cancellationToken);
 }

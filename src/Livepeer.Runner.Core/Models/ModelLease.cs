@@ -1,30 +1,27 @@
 namespace Livepeer.Runner.Core.Models;
 
-/// <summary>A pipeline's hold on a loaded model. While any lease is open the model stays loaded; dispose it when done.</summary>
-public sealed class ModelLease : IDisposable
+/// <summary>
+/// A pipeline's hold on a loaded model: while any lease is open the model is neither evicted nor unloaded.
+/// A struct, so the warm path allocates nothing; dispose it exactly once (a <c>using</c> declaration does).
+/// </summary>
+public readonly struct ModelLease : IDisposable
 {
     private readonly ModelManager _owner;
     private readonly ModelManager.Slot _slot;
-    private int _disposed;
 
-    internal ModelLease(ModelManager owner, ModelManager.Slot slot, object model)
+    internal ModelLease(ModelManager owner, ModelManager.Slot slot)
     {
         _owner = owner;
         _slot = slot;
-        Model = model;
     }
 
-    public object Model { get; }
-
     public string ModelId => _slot.Entry.ModelId;
+
+    public object Model => _slot.Model ?? throw new ObjectDisposedException(ModelId, "The lease's model is not loaded.");
 
     /// <summary>The engine as the pipeline expects it; a mismatch is a wiring bug, not a request error.</summary>
     public T Get<T>() where T : class =>
         Model as T ?? throw new InvalidOperationException($"Model {ModelId} is a {Model.GetType().Name}, not a {typeof(T).Name}.");
 
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            _owner.Release(_slot);
-    }
+    public void Dispose() => _owner?.Release(_slot);
 }

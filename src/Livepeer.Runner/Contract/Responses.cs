@@ -34,7 +34,15 @@ public sealed record HardwareInformation(string Pipeline, string ModelId, IReadO
 
 public sealed record ExecutionProviderInfo(string Name, int? DeviceId, string Reason);
 
-/// <summary>ai-runner's /hardware/stats, plus the models this process holds.</summary>
-public sealed record HardwareStats(string Pipeline, string ModelId, IReadOnlyDictionary<string, GpuStatsEntry> GpuStats, IReadOnlyList<ResidentModelEntry> Models);
+/// <summary>ai-runner's /hardware/stats, plus the model manager's ledger: its device and the models it holds.</summary>
+public sealed record HardwareStats(
+    string Pipeline,
+    string ModelId,
+    IReadOnlyDictionary<string, GpuStatsEntry> GpuStats,
+    IReadOnlyList<DeviceMemoryEntry> Devices,
+    IReadOnlyList<ResidentModelEntry> Models);
 
-public sealed record ResidentModelEntry(string Pipeline, string ModelId, string State, bool Pinned, int Leases);
+/// <summary>A device's memory as the ledger counts it: <c>budget</c> is what models may use (total less the reserve).</summary>
+public sealed record DeviceMemoryEntry(string Name, string Kind, long TotalBytes, long BudgetBytes, long UsedBytes, long FreeBytes);
+
+public sealed record ResidentModelEntry(string Pipeline, string ModelId, string Device, string State, long FootprintBytes, bool Pinned, int Leases);

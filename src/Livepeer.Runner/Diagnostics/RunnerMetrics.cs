@@ -1,4 +1,4 @@
-using Livepeer.Runner.Core.Configuration;
+using Livepeer.Runner.Core.Models;
 using Prometheus;
 
 namespace Livepeer.Runner.Diagnostics;
@@ -13,7 +13,13 @@ internal sealed class RunnerMetrics
     private readonly Counter _requests;
     private readonly Histogram _requestSeconds;
     private readonly Counter _loads;
+    private readonly Counter _evictions;
     private readonly Histogram _loadSeconds;
+    private readonly Gauge _resident;
+    private readonly Gauge _modelBytes;
+    private readonly Gauge _deviceUsed;
+    private readonly Gauge _deviceTotal;
+    private readonly Gauge _deviceBudget;
 
     public RunnerMetrics(string version)
     {
@@ -32,8 +38,14 @@ internal sealed class RunnerMetrics
                 Buckets = Histogram.ExponentialBuckets(0.005, 2, 16),
             });
         _loads = factory.CreateCounter("livepeer_runner_model_loads_total", "Models loaded.", "pipeline", "model_id");
-        _loadSeconds = factory.CreateHistogram("livepeer_runner_model_load_seconds", "Time to load a model.",
-            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.05, 2, 14) });
+        _evictions = factory.CreateCounter("livepeer_runner_model_evictions_total", "Models unloaded to make room or after their keep-alive.", "pipeline", "model_id");
+        _loadSeconds = factory.CreateHistogram("livepeer_runner_model_load_seconds", "Time to load a model, waiting for memory included.",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.005, 2, 16) });
+        _resident = factory.CreateGauge("livepeer_runner_models_resident", "1 while a model is loaded, 0 after it left memory.", "pipeline", "model_id", "device");
+        _modelBytes = factory.CreateGauge("livepeer_runner_model_memory_bytes", "A resident model's footprint in the device ledger.", "pipeline", "model_id", "device");
+        _deviceUsed = factory.CreateGauge("livepeer_runner_device_memory_used_bytes", "Device memory held by resident and loading models (the ledger).", "device");
+        _deviceTotal = factory.CreateGauge("livepeer_runner_device_memory_total_bytes", "Device memory in all (for the CPU device: its budget).", "device");
+        _deviceBudget = factory.CreateGauge("livepeer_runner_device_memory_budget_bytes", "Device memory models may use: total less the reserve.", "device");
     }
 
     public CollectorRegistry Registry { get; }
@@ -44,9 +56,33 @@ internal sealed class RunnerMetrics
         _requestSeconds.WithLabels(pipeline, modelId).Observe(elapsed.TotalSeconds);
     }
 
-    public void ModelLoaded(ModelEntry model, TimeSpan elapsed)
+    /// <summary>Records one residency transition and the ledger after it.</summary>
+    public void ModelChanged(ModelEvent change, ResidencySnapshot ledger)
     {
-        _loads.WithLabels(model.Pipeline, model.ModelId).Inc();
-        _loadSeconds.Observe(elapsed.TotalSeconds);
+        var (pipeline, modelId) = (change.Entry.Pipeline, change.Entry.ModelId);
+        switch (change.Kind)
+        {
+            case ModelEventKind.Loaded:
+                _loads.WithLabels(pipeline, modelId).Inc();
+                _loadSeconds.Observe(change.Elapsed.TotalSeconds);
+                _resident.WithLabels(pipeline, modelId, change.Device).Set(1);
+                _modelBytes.WithLabels(pipeline, modelId, change.Device).Set(change.FootprintBytes);
+                break;
+            case ModelEventKind.Unloaded:
+                if (change.Reason != UnloadReason.Shutdown)
+                    _evictions.WithLabels(pipeline, modelId).Inc();
+                _resident.WithLabels(pipeline, modelId, change.Device).Set(0);
+                _modelBytes.WithLabels(pipeline, modelId, change.Device).Set(0);
+                break;
+        }
+
+        DeviceLedger(ledger);
+    }
+
+    public void DeviceLedger(ResidencySnapshot ledger)
+    {
+        _deviceUsed.WithLabels(ledger.Device).Set(ledger.UsedBytes);
+        _deviceTotal.WithLabels(ledger.Device).Set(ledger.TotalBytes);
+        _deviceBudget.WithLabels(ledger.Device).Set(ledger.BudgetBytes);
     }
 }

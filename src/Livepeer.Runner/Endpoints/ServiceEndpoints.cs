@@ -52,9 +52,11 @@ internal static class ServiceEndpoints
         var stats = gpus.Stats().ToDictionary(
             gpu => gpu.Index.ToString(CultureInfo.InvariantCulture),
             gpu => new GpuStatsEntry(gpu.Id, gpu.Name, gpu.MemoryTotal, gpu.MemoryFree, gpu.UtilizationCompute, gpu.UtilizationMemory));
-        var resident = models.Resident()
-            .Select(m => new ResidentModelEntry(m.Pipeline, m.ModelId, m.Leases > 0 ? "in_use" : "idle", m.Pinned, m.Leases))
+        var ledger = models.Snapshot();
+        var device = new DeviceMemoryEntry(ledger.Device, ledger.Kind, ledger.TotalBytes, ledger.BudgetBytes, ledger.UsedBytes, ledger.FreeBytes);
+        var resident = ledger.Models
+            .Select(m => new ResidentModelEntry(m.Pipeline, m.ModelId, ledger.Device, m.State, m.FootprintBytes, m.Pinned, m.Leases))
             .ToList();
-        return Results.Json(new HardwareStats(catalog.Primary.Pipeline, catalog.Primary.ModelId, stats, resident), RunnerJson.Default.HardwareStats);
+        return Results.Json(new HardwareStats(catalog.Primary.Pipeline, catalog.Primary.ModelId, stats, [device], resident), RunnerJson.Default.HardwareStats);
     }
 }

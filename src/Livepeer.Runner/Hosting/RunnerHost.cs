@@ -46,7 +46,14 @@ internal static partial class RunnerHost
         services.AddSingleton(new BearerAuth(settings.AuthToken));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new ModelLocator(settings.ModelDir));
-        services.AddSingleton(new OnnxSessionFactory(settings));
+        var sessions = new OnnxSessionFactory(settings);
+        services.AddSingleton(sessions);
+        services.AddSingleton(provider => DeviceDiscovery.Select(
+            settings, sessions.Choice.IsCuda, provider.GetRequiredService<GpuInventory>().Devices(), Environment.GetEnvironmentVariable));
+        services.AddSingleton<IDeviceMemory>(provider => provider.GetRequiredService<ComputeDevice>() is { Kind: DeviceKind.Gpu, Uuid: { } uuid }
+            ? new GpuMemory(provider.GetRequiredService<GpuInventory>(), uuid)
+            : new ProcessMemory());
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = settings.ShutdownGrace);
         services.AddSingleton<IModelLoader, PipelineModelLoader>();
         services.AddSingleton<ModelManager>();
         services.AddSingleton<GpuInventory>();
@@ -72,10 +79,13 @@ internal static partial class RunnerHost
         var catalog = services.GetRequiredService<ModelCatalog>();
         var sessions = services.GetRequiredService<OnnxSessionFactory>();
         var metrics = services.GetRequiredService<RunnerMetrics>();
-        services.GetRequiredService<ModelManager>().Loaded += metrics.ModelLoaded;
+        var models = services.GetRequiredService<ModelManager>();
+        models.Changed += change => metrics.ModelChanged(change, models.Snapshot());
+        metrics.DeviceLedger(models.Snapshot());
 
         LogStarting(logger, services.GetRequiredService<RunnerVersion>().Value, catalog.Entries.Count, settings.AuthToken is not null);
         LogExecutionProvider(logger, sessions.Choice.Name, sessions.Choice.Reason);
+        LogDevice(logger, models.Device.Name, models.Device.TotalBytes, models.Device.BudgetBytes);
         foreach (var entry in catalog.Entries)
             LogModel(logger, entry.Pipeline, entry.ModelId, entry.Warm, entry.Path ?? settings.ModelDir);
 
@@ -108,6 +118,9 @@ internal static partial class RunnerHost
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "execution provider {Provider}: {Reason}")]
     private static partial void LogExecutionProvider(ILogger logger, string provider, string reason);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "models live on device={Device} total_bytes={TotalBytes} budget_bytes={BudgetBytes}")]
+    private static partial void LogDevice(ILogger logger, string device, long totalBytes, long budgetBytes);
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "model pipeline={Pipeline} model_id={ModelId} warm={Warm} source={Source}")]
     private static partial void LogModel(ILogger logger, string pipeline, string modelId, bool warm, string source);

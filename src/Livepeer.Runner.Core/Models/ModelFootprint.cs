@@ -1,0 +1,42 @@
+namespace Livepeer.Runner.Core.Models;
+
+/// <summary>
+/// What a model is expected to occupy before it is loaded: its weight files, scaled for ONNX Runtime's
+/// overhead, plus what one request's activations need. After the load the measured growth replaces the
+/// weight part (see <see cref="ModelManager"/>).
+/// </summary>
+/// <param name="WeightBytes">Bytes of the model's ONNX graphs and external data on disk.</param>
+/// <param name="ActivationBytes">The pipeline's allowance for one request's intermediate tensors.</param>
+public sealed record ModelFootprint(long WeightBytes, long ActivationBytes)
+{
+    /// <summary>ONNX Runtime holds each weight about once; pre-packing and arena rounding add up to a quarter.</summary>
+    public const double WeightFactor = 1.25;
+
+    public long EstimateBytes => (long)(WeightBytes * WeightFactor) + ActivationBytes;
+
+    /// <summary>The footprint once loaded: the measured growth, never less than the weights themselves, plus activations.</summary>
+    public long MeasuredBytes(long growth) => Math.Max(growth, WeightBytes) + ActivationBytes;
+
+    /// <summary>Sums the ONNX graphs and external-data files of a model folder, or of one .onnx file and its data.</summary>
+    public static long WeightBytesAt(string location)
+    {
+        if (File.Exists(location))
+        {
+            var data = Directory.GetFiles(Path.GetDirectoryName(location)!, Path.GetFileName(location) + "*")
+                .Where(f => f != location && IsWeightFile(f));
+            return new FileInfo(location).Length + data.Sum(f => new FileInfo(f).Length);
+        }
+
+        return Directory.Exists(location)
+            ? Directory.EnumerateFiles(location, "*", SearchOption.AllDirectories).Where(IsWeightFile).Sum(f => new FileInfo(f).Length)
+            : 0;
+    }
+
+    private static bool IsWeightFile(string path)
+    {
+        var name = Path.GetFileName(path);
+        return name.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)
+            || name.EndsWith(".onnx_data", StringComparison.OrdinalIgnoreCase)
+            || name.EndsWith(".onnx.data", StringComparison.OrdinalIgnoreCase);
+    }
+}
