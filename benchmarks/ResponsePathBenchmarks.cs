@@ -65,5 +65,5 @@ public class ResponsePathBenchmarks
 
     [Benchmark]
     public byte[] SerializeImageResponse() =>
-        JsonSerializer.SerializeToUtf8Bytes(new ImageResponse([new Media(_dataUrl, 42, false)]), RunnerJson.Default.ImageResponse);
+        JsonSerializer.SerializeToUtf8Bytes(new ImageResponse([new Media(_dataUrl, 42, false)]), RunnerJson.Wire.ImageResponse);
 }

@@ -2,6 +2,7 @@ using Livepeer.Runner.Core;
 using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Core.Models;
 using Livepeer.Runner.Onnx;
+using Livepeer.Runner.Pipelines.Llm;
 using Livepeer.Runner.Pipelines.Upscale;
 
 namespace Livepeer.Runner.Pipelines;
@@ -22,6 +23,7 @@ public sealed class PipelineModelLoader(ModelLocator locator, OnnxSessionFactory
         IDisposable model = entry.Pipeline switch
         {
             PipelineNames.Upscale => UpscaleModels.Load(entry.ModelId, location, sessions.WithMemoryLimit(memoryLimitBytes), settings.UpscaleTileSize),
+            PipelineNames.Llm => LlmModel.Load(entry.ModelId, location, sessions.WithMemoryLimit(memoryLimitBytes)),
             _ => throw Engines.Unavailable(entry.Pipeline, entry.ModelId),
         };
         return Task.FromResult(model);

@@ -26,7 +26,6 @@ public sealed class ContractErrorTests(ManyModelsRunner runner) : IClassFixture<
         { "/image-to-video", "image-to-video", "stabilityai/stable-video-diffusion-img2vid-xt" },
         { "/audio-to-text", "audio-to-text", "openai/whisper-large-v3" },
         { "/segment-anything-2", "segment-anything-2", "facebook/sam2-hiera-large" },
-        { "/llm", "llm", "meta-llama/Meta-Llama-3.1-8B-Instruct" },
         { "/image-to-text", "image-to-text", "Salesforce/blip-image-captioning-large" },
         { "/text-to-speech", "text-to-speech", "parler-tts/parler-tts-large-v1" },
     };
@@ -52,6 +51,14 @@ public sealed class ContractErrorTests(ManyModelsRunner runner) : IClassFixture<
             Assert.Equal($"The {pipeline} engine is not built into this runner yet, so model {modelId} cannot run.",
                 await response.ReadErrorAsync(HttpStatusCode.InternalServerError));
         }
+    }
+
+    [Fact]
+    public async Task ModelWithoutFiles_Answers500SayingWhereTheyWereLookedFor()
+    {
+        using var response = await _client.PostAsync("/llm", ValidBody("/llm"));
+        var message = await response.ReadErrorAsync(HttpStatusCode.InternalServerError);
+        Assert.StartsWith("Model files for meta-llama/Meta-Llama-3.1-8B-Instruct were not found in", message);
     }
 
     [Theory]

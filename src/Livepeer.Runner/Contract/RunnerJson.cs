@@ -21,10 +21,28 @@ namespace Livepeer.Runner.Contract;
 [JsonSerializable(typeof(HttpError))]
 [JsonSerializable(typeof(PlainDetail))]
 [JsonSerializable(typeof(HttpValidationError))]
+[JsonSerializable(typeof(LlmResponse))]
+[JsonSerializable(typeof(ChatCompletion))]
+[JsonSerializable(typeof(ChatCompletionChunk))]
+[JsonSerializable(typeof(ModelList))]
+[JsonSerializable(typeof(OpenAiError))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(int))]
 [JsonSerializable(typeof(long))]
 [JsonSerializable(typeof(double))]
 [JsonSerializable(typeof(bool))]
-internal sealed partial class RunnerJson : JsonSerializerContext;
+internal sealed partial class RunnerJson : JsonSerializerContext
+{
+    /// <summary>
+    /// The options every reply is written with: as <see cref="Default"/>, but escaping only what JSON requires
+    /// (quotes, backslashes, control characters), as Python's json module does, instead of also escaping
+    /// HTML-sensitive characters such as <c>'</c> and <c>+</c>.
+    /// </summary>
+    public static RunnerJson Wire { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Livepeer.Runner.Contract;
 using Livepeer.Runner.Hosting;
 using Livepeer.Runner.Http;
+using Livepeer.Runner.Pipelines.Llm;
 
 namespace Livepeer.Runner.Endpoints;
 
@@ -80,11 +81,12 @@ public sealed record LlmRequest(
     }
 }
 
-internal static class LlmEndpoint
+internal static partial class LlmEndpoint
 {
     public static void MapLlm(this IEndpointRouteBuilder app) =>
         app.MapPipeline(PipelineContract.Llm, HandleAsync)
             .DocumentsBody<LlmRequest>("application/json")
+            .Produces<LlmResponse>()
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
 
     private static async Task<IResult> HandleAsync(PipelineCall call)
@@ -92,6 +94,59 @@ internal static class LlmEndpoint
         var request = LlmRequest.Bind(await call.ReadJsonAsync());
         call.Authorize();
         var model = call.ResolveModel(request.Model);
-        throw call.EngineNotBuilt(model);
+        var options = new LlmRequestOptions(
+            request.Messages.Select(m => new LlmChatMessage(m.Role, m.Content)).ToList(),
+            request.Temperature, request.TopP, (int)Math.Clamp(request.TopK, -1, int.MaxValue), (int)Math.Clamp(request.MaxTokens, 0, int.MaxValue));
+        var services = call.Context.RequestServices;
+        var session = await services.GetRequiredService<LlmPipeline>().StartAsync(model, options, call.Aborted);
+        var id = "chatcmpl-" + Guid.NewGuid().ToString("D");
+        var clock = services.GetRequiredService<TimeProvider>();
+
+        if (!request.Stream)
+        {
+            using (session)
+            {
+                var text = new System.Text.StringBuilder();
+                LlmDelta last = default;
+                await foreach (var delta in session.Generation.RunAsync(call.Aborted))
+                {
+                    text.Append(delta.Text);
+                    last = delta;
+                }
+
+                var choice = new LlmChoice(0, last.FinishReason ?? "stop", null, new LlmMessageBody("assistant", text.ToString()));
+                return Results.Json(new LlmResponse(id, model.ModelId, clock.GetUtcNow().ToUnixTimeSeconds(), LlmUsage.Of(last.PromptTokens, last.CompletionTokens), [choice]),
+                    RunnerJson.Wire.LlmResponse);
+            }
+        }
+
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Livepeer.Runner.Llm");
+        return new ServerSentEvents(async (events, cancellationToken) =>
+        {
+            LlmResponse Chunk(LlmDelta delta, string finish, string content) => new(
+                id, model.ModelId, clock.GetUtcNow().ToUnixTimeSeconds(), LlmUsage.Of(delta.PromptTokens, delta.CompletionTokens),
+                [new LlmChoice(0, finish, new LlmMessageBody("assistant", content), null)]);
+
+            LlmDelta last = new("", session.Generation.PromptTokens, 0, null);
+            try
+            {
+                await foreach (var delta in session.Generation.RunAsync(cancellationToken))
+                {
+                    last = delta;
+                    await events.JsonAsync(Chunk(delta, delta.FinishReason ?? "", delta.Text), RunnerJson.Wire.LlmResponse, cancellationToken);
+                }
+
+                await events.RawAsync("[DONE]", cancellationToken);
+            }
+            catch (Exception error) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Headers are gone: end with a chunk go-livepeer can read (it indexes choices[0]), not a bare error object.
+                LogStreamFailed(logger, error, model.ModelId);
+                await events.JsonAsync(Chunk(last, "error", ""), RunnerJson.Wire.LlmResponse, CancellationToken.None);
+            }
+        }, session);
     }
+
+    [LoggerMessage(EventId = 500, Level = LogLevel.Error, Message = "llm stream failed model_id={ModelId}")]
+    private static partial void LogStreamFailed(ILogger logger, Exception error, string modelId);
 }

@@ -27,14 +27,14 @@ internal static class ServiceEndpoints
     /// </summary>
     private static IResult Health(Readiness readiness) => readiness.State switch
     {
-        ReadinessState.Ready => Results.Json(new HealthResponse("OK"), RunnerJson.Default.HealthResponse),
-        ReadinessState.Failed => Results.Json(new HealthResponse("ERROR"), RunnerJson.Default.HealthResponse),
-        _ => Results.Json(new HttpError(new ApiError("Warm models are still loading.")), RunnerJson.Default.HttpError,
+        ReadinessState.Ready => Results.Json(new HealthResponse("OK"), RunnerJson.Wire.HealthResponse),
+        ReadinessState.Failed => Results.Json(new HealthResponse("ERROR"), RunnerJson.Wire.HealthResponse),
+        _ => Results.Json(new HttpError(new ApiError("Warm models are still loading.")), RunnerJson.Wire.HttpError,
             statusCode: StatusCodes.Status503ServiceUnavailable),
     };
 
     private static IResult Version(ModelCatalog catalog, RunnerVersion version) =>
-        Results.Json(new VersionResponse(catalog.Primary.Pipeline, catalog.Primary.ModelId, version.Value), RunnerJson.Default.VersionResponse);
+        Results.Json(new VersionResponse(catalog.Primary.Pipeline, catalog.Primary.ModelId, version.Value), RunnerJson.Wire.VersionResponse);
 
     private static IResult HardwareInfo(ModelCatalog catalog, GpuInventory gpus, OnnxSessionFactory sessions)
     {
@@ -44,7 +44,7 @@ internal static class ServiceEndpoints
         var choice = sessions.Choice;
         return Results.Json(
             new HardwareInformation(catalog.Primary.Pipeline, catalog.Primary.ModelId, devices, new ExecutionProviderInfo(choice.Name, choice.DeviceId, choice.Reason)),
-            RunnerJson.Default.HardwareInformation);
+            RunnerJson.Wire.HardwareInformation);
     }
 
     private static IResult HardwareStats(ModelCatalog catalog, GpuInventory gpus, ModelManager models)
@@ -57,6 +57,6 @@ internal static class ServiceEndpoints
         var resident = ledger.Models
             .Select(m => new ResidentModelEntry(m.Pipeline, m.ModelId, ledger.Device, m.State, m.FootprintBytes, m.Pinned, m.Leases))
             .ToList();
-        return Results.Json(new HardwareStats(catalog.Primary.Pipeline, catalog.Primary.ModelId, stats, [device], resident), RunnerJson.Default.HardwareStats);
+        return Results.Json(new HardwareStats(catalog.Primary.Pipeline, catalog.Primary.ModelId, stats, [device], resident), RunnerJson.Wire.HardwareStats);
     }
 }

@@ -50,6 +50,6 @@ internal static class UpscaleEndpoint
         var services = call.Context.RequestServices;
         var output = await services.GetRequiredService<UpscalePipeline>().RunAsync(model, request.Image.Content, call.Aborted);
         services.GetRequiredService<SafetyCheckNotices>().NoteUnavailable(model.Pipeline, model.ModelId, request.SafetyCheck);
-        return Results.Json(new ImageResponse([new Media(DataUrl.Png(output.Png), seed, Nsfw: false)]), RunnerJson.Default.ImageResponse);
+        return Results.Json(new ImageResponse([new Media(DataUrl.Png(output.Png), seed, Nsfw: false)]), RunnerJson.Wire.ImageResponse);
     }
 }

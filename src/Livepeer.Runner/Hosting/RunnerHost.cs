@@ -60,6 +60,7 @@ internal static partial class RunnerHost
         services.AddSingleton<Readiness>();
         services.AddSingleton<SafetyCheckNotices>();
         services.AddSingleton<UpscalePipeline>();
+        services.AddSingleton<Pipelines.Llm.LlmPipeline>();
         services.AddHostedService<WarmupService>();
         services.AddOpenApi(OpenApiDocument.Configure);
         services.ConfigureHttpJsonOptions(json =>
@@ -67,7 +68,8 @@ internal static partial class RunnerHost
             // The wire format, also for the request records the OpenAPI document describes.
             json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
             json.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
-            json.SerializerOptions.TypeInfoResolverChain.Insert(0, Contract.RunnerJson.Default);
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, Contract.RunnerJson.Wire);
+            json.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
         });
     }
 
@@ -101,6 +103,7 @@ internal static partial class RunnerHost
         app.MapLlm();
         app.MapImageToText();
         app.MapTextToSpeech();
+        app.MapOpenAi();
         app.MapMetrics("/metrics", metrics.Registry);
         app.MapOpenApi("/openapi.json");
         app.MapScalarApiReference("/docs", scalar => scalar.WithOpenApiRoutePattern("/openapi.json").WithTitle("Livepeer.Runner"));

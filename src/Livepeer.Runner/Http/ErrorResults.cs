@@ -10,17 +10,17 @@ namespace Livepeer.Runner.Http;
 internal static class ErrorResults
 {
     public static IResult Envelope(int status, string message) =>
-        Results.Json(new HttpError(new ApiError(message)), RunnerJson.Default.HttpError, statusCode: status);
+        Results.Json(new HttpError(new ApiError(message)), RunnerJson.Wire.HttpError, statusCode: status);
 
     public static IResult NotFound() =>
-        Results.Json(new PlainDetail("Not Found"), RunnerJson.Default.PlainDetail, statusCode: StatusCodes.Status404NotFound);
+        Results.Json(new PlainDetail("Not Found"), RunnerJson.Wire.PlainDetail, statusCode: StatusCodes.Status404NotFound);
 
     public static IResult For(HttpContext context, Exception error, PipelineContract contract)
     {
         switch (error)
         {
             case RequestValidationException validation:
-                return Results.Json(new HttpValidationError(validation.Errors), RunnerJson.Default.HttpValidationError,
+                return Results.Json(new HttpValidationError(validation.Errors), RunnerJson.Wire.HttpValidationError,
                     statusCode: StatusCodes.Status422UnprocessableEntity);
             case UnauthorizedException unauthorized:
                 context.Response.Headers.WWWAuthenticate = "Bearer";
@@ -28,6 +28,11 @@ internal static class ErrorResults
             case ModelNotConfiguredException mismatch:
                 return Envelope(StatusCodes.Status400BadRequest,
                     contract.ModelMismatchMessage(string.Join(", ", mismatch.Configured), mismatch.Requested));
+            case EngineUnavailableException or ModelLoadException when contract == PipelineContract.Llm:
+                return Envelope(StatusCodes.Status500InternalServerError, error.Message);
+            case not null when contract == PipelineContract.Llm:
+                // ai-runner raises /llm's own checks (roles, ranges, context length) inside generation: all 500.
+                return Envelope(StatusCodes.Status500InternalServerError, contract.DefaultError);
             case MalformedBodyException or BadInputException:
                 return Envelope(StatusCodes.Status400BadRequest, error.Message);
             case PayloadTooLargeException:
@@ -35,9 +40,6 @@ internal static class ErrorResults
             case UnsupportedMediaException:
                 return Envelope(contract.Allows415 ? StatusCodes.Status415UnsupportedMediaType : StatusCodes.Status400BadRequest, error.Message);
         }
-
-        if (contract == PipelineContract.Llm && error is not EngineUnavailableException)
-            return Envelope(StatusCodes.Status500InternalServerError, contract.DefaultError);
 
         return error switch
         {

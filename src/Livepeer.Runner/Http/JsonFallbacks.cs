@@ -32,8 +32,8 @@ internal static class JsonFallbacks
             var http = context.HttpContext;
             IResult body = http.Response.StatusCode switch
             {
-                StatusCodes.Status404NotFound => Results.Json(new PlainDetail("Not Found"), RunnerJson.Default.PlainDetail, statusCode: 404),
-                StatusCodes.Status405MethodNotAllowed => Results.Json(new PlainDetail("Method Not Allowed"), RunnerJson.Default.PlainDetail, statusCode: 405),
+                StatusCodes.Status404NotFound => Results.Json(new PlainDetail("Not Found"), RunnerJson.Wire.PlainDetail, statusCode: 404),
+                StatusCodes.Status405MethodNotAllowed => Results.Json(new PlainDetail("Method Not Allowed"), RunnerJson.Wire.PlainDetail, statusCode: 405),
                 var status => ErrorResults.Envelope(status, ReasonPhrases.GetReasonPhrase(status)),
             };
             return body.ExecuteAsync(http);

@@ -1,0 +1,150 @@
+using Livepeer.Runner.Core.Errors;
+using Livepeer.Runner.Onnx;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Livepeer.Runner.Pipelines.Llm;
+
+/// <summary>
+/// A decoder-only transformer in the optimum / onnx-community signature (MODEL-FORMATS §8.1): <c>input_ids</c>,
+/// <c>attention_mask</c>, optional <c>position_ids</c> and <c>past_key_values.{i}.key/value</c> in; <c>logits</c> and
+/// <c>present.{i}.key/value</c> out. The session is shared by every request; each request's KV cache lives in its
+/// own <see cref="DecoderState"/>, so concurrent requests run side by side (ONNX Runtime's Run is thread-safe).
+/// </summary>
+public sealed class DecoderModel : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+    private readonly bool _hasPositionIds;
+
+    private DecoderModel(InferenceSession session, int layers, long kvHeads, long headDim, int vocabulary)
+    {
+        _session = session;
+        Layers = layers;
+        KvHeads = kvHeads;
+        HeadDim = headDim;
+        Vocabulary = vocabulary;
+        _hasPositionIds = session.InputMetadata.ContainsKey("position_ids");
+
+        var inputs = new List<string> { "input_ids", "attention_mask" };
+        if (_hasPositionIds)
+            inputs.Add("position_ids");
+        var outputs = new List<string> { "logits" };
+        for (var i = 0; i < layers; i++)
+        {
+            inputs.AddRange([$"past_key_values.{i}.key", $"past_key_values.{i}.value"]);
+            outputs.AddRange([$"present.{i}.key", $"present.{i}.value"]);
+        }
+
+        _inputNames = [.. inputs];
+        _outputNames = [.. outputs];
+    }
+
+    public int Layers { get; }
+
+    public long KvHeads { get; }
+
+    public long HeadDim { get; }
+
+    public int Vocabulary { get; }
+
+    public static DecoderModel Load(string modelId, string onnxPath, OnnxSessionFactory sessions, LlmConfig config)
+    {
+        var session = sessions.Create(modelId, onnxPath);
+        try
+        {
+            var inputs = session.InputMetadata;
+            if (!inputs.ContainsKey("input_ids") || !inputs.ContainsKey("attention_mask") || !session.OutputMetadata.ContainsKey("logits"))
+                throw new ModelLoadException(modelId, $"{modelId} is not a decoder-only LLM export: it needs input_ids, attention_mask and logits.");
+            var layers = inputs.Keys.Count(k => k.StartsWith("past_key_values.", StringComparison.Ordinal) && k.EndsWith(".key", StringComparison.Ordinal));
+            if (layers == 0)
+                throw new ModelLoadException(modelId, $"{modelId} has no past_key_values inputs: export it with its KV cache (optimum's text-generation-with-past).");
+
+            var past = inputs["past_key_values.0.key"];
+            if (past.ElementType != typeof(float))
+                throw new ModelLoadException(modelId, $"{modelId} keeps its KV cache as {past.ElementType.Name}; this runner's LLM engine runs float32 exports only so far.");
+            var kvHeads = past.Dimensions[1] > 0 ? past.Dimensions[1] : config.KeyValueHeads;
+            var headDim = past.Dimensions[3] > 0 ? past.Dimensions[3] : config.HeadDim;
+            var vocabulary = session.OutputMetadata["logits"].Dimensions[^1] is > 0 and var v ? v : config.Vocabulary;
+            return new DecoderModel(session, layers, kvHeads, headDim, vocabulary);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    public DecoderState Start() => new(this);
+
+    /// <summary>
+    /// Feeds <paramref name="ids"/> after the request's cached positions and leaves the logits of the last one in
+    /// <see cref="DecoderState.Logits"/>. The presents of this run become the next run's past.
+    /// </summary>
+    public void Forward(DecoderState state, ReadOnlySpan<long> ids, CancellationToken cancellationToken)
+    {
+        var count = ids.Length;
+        var past = state.PastLength;
+        var total = past + count;
+
+        var mask = new long[total];
+        Array.Fill(mask, 1L);
+        var positions = new long[count];
+        for (var i = 0; i < count; i++)
+            positions[i] = past + i;
+
+        using var inputIds = OrtValue.CreateTensorValueFromMemory(ids.ToArray(), [1, count]);
+        using var attention = OrtValue.CreateTensorValueFromMemory(mask, [1, total]);
+        using var positionIds = OrtValue.CreateTensorValueFromMemory(positions, [1, count]);
+        var values = new List<OrtValue>(_inputNames.Length) { inputIds, attention };
+        if (_hasPositionIds)
+            values.Add(positionIds);
+        for (var i = 0; i < Layers; i++)
+        {
+            values.Add(state.Past(2 * i));
+            values.Add(state.Past((2 * i) + 1));
+        }
+
+        var outputs = OnnxRun.Run(_session, _inputNames, values, _outputNames, cancellationToken);
+        var logits = outputs[0].GetTensorDataAsSpan<float>();
+        logits.Slice((count - 1) * Vocabulary, Vocabulary).CopyTo(state.Logits);
+        state.Advance(outputs, count);
+    }
+
+    internal OrtValue EmptyPast() => OrtValue.CreateTensorValueFromMemory(Array.Empty<float>(), [1, KvHeads, 0, HeadDim]);
+
+    public void Dispose() => _session.Dispose();
+}
+
+/// <summary>One request's KV cache, as the OrtValues ONNX Runtime returned; the previous step's are released as the next arrive.</summary>
+public sealed class DecoderState : IDisposable
+{
+    private readonly OrtValue _empty;
+    private IDisposableReadOnlyCollection<OrtValue>? _outputs;
+
+    internal DecoderState(DecoderModel model)
+    {
+        _empty = model.EmptyPast();
+        Logits = new float[model.Vocabulary];
+    }
+
+    public int PastLength { get; private set; }
+
+    /// <summary>The logits of the last position fed.</summary>
+    public float[] Logits { get; }
+
+    internal OrtValue Past(int index) => _outputs is null ? _empty : _outputs[index + 1];
+
+    internal void Advance(IDisposableReadOnlyCollection<OrtValue> outputs, int count)
+    {
+        _outputs?.Dispose();
+        _outputs = outputs;
+        PastLength += count;
+    }
+
+    public void Dispose()
+    {
+        _outputs?.Dispose();
+        _empty.Dispose();
+    }
+}

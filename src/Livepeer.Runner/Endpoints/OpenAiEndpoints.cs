@@ -1,0 +1,196 @@
+using System.Text.Json;
+using Livepeer.Runner.Contract;
+using Livepeer.Runner.Core;
+using Livepeer.Runner.Core.Errors;
+using Livepeer.Runner.Core.Models;
+using Livepeer.Runner.Diagnostics;
+using Livepeer.Runner.Http;
+using Livepeer.Runner.Pipelines.Llm;
+
+namespace Livepeer.Runner.Endpoints;
+
+/// <summary>
+/// The LLM engine in the OpenAI API shape, so ordinary OpenAI clients work against the runner:
+/// <c>POST /v1/chat/completions</c> (streaming or not) and <c>GET /v1/models</c>. Errors use OpenAI's
+/// <c>{"error":{…}}</c> body. Same models, auth and engine as /llm.
+/// </summary>
+internal static partial class OpenAiEndpoints
+{
+    public static void MapOpenAi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1/models", ListModels).WithTags("openai").Produces<ModelList>();
+        app.MapPost("/v1/chat/completions", (Delegate)ChatCompletionsAsync).WithTags("openai")
+            .Produces<ChatCompletion>()
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .Produces<OpenAiError>(StatusCodes.Status400BadRequest);
+    }
+
+    private static IResult ListModels(HttpContext context, ModelCatalog catalog, BearerAuth auth)
+    {
+        if (!auth.IsAuthorized(context.Request))
+            return Error(StatusCodes.Status401Unauthorized, "Invalid bearer token.", "invalid_request_error", "invalid_api_key");
+        var models = catalog.ForPipeline(PipelineNames.Llm).Select(m => new ModelCard(m.ModelId, "model", 0, "livepeer-runner")).ToList();
+        return Results.Json(new ModelList("list", models), RunnerJson.Wire.ModelList);
+    }
+
+    private static async Task<IResult> ChatCompletionsAsync(HttpContext context)
+    {
+        var services = context.RequestServices;
+        var metrics = services.GetRequiredService<RunnerMetrics>();
+        var started = TimeProvider.System.GetTimestamp();
+        var modelId = "";
+        IResult result;
+        try
+        {
+            if (!services.GetRequiredService<BearerAuth>().IsAuthorized(context.Request))
+                return Error(StatusCodes.Status401Unauthorized, "Invalid bearer token.", "invalid_request_error", "invalid_api_key");
+
+            var body = await BodyReader.ReadBoundedAsync(context.Request, 32 * 1024 * 1024, context.RequestAborted);
+            var request = OpenAiChatRequest.Parse(body);
+            var model = services.GetRequiredService<ModelCatalog>().Resolve(PipelineNames.Llm, request.Model);
+            modelId = model.ModelId;
+            var session = await services.GetRequiredService<LlmPipeline>().StartAsync(model, request.Options, context.RequestAborted);
+            var clock = services.GetRequiredService<TimeProvider>();
+            var id = "chatcmpl-" + Guid.NewGuid().ToString("N");
+            result = request.Stream
+                ? Stream(session, id, model.ModelId, clock, request.IncludeUsage)
+                : await CompleteAsync(session, id, model.ModelId, clock, context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return Results.Empty;
+        }
+        catch (Exception error)
+        {
+            result = error switch
+            {
+                ModelNotConfiguredException e => Error(StatusCodes.Status404NotFound, $"The model '{e.Requested}' does not exist.", "invalid_request_error", "model_not_found"),
+                BadInputException or RequestValidationException => Error(StatusCodes.Status400BadRequest, error.Message, "invalid_request_error", null),
+                EngineUnavailableException or ModelLoadException => Error(StatusCodes.Status500InternalServerError, error.Message, "server_error", null),
+                _ => Error(StatusCodes.Status500InternalServerError, "Internal server error during LLM processing.", "server_error", null),
+            };
+        }
+
+        metrics.RequestAnswered(PipelineNames.Llm, modelId, (result as IStatusCodeHttpResult)?.StatusCode ?? 200, TimeProvider.System.GetElapsedTime(started));
+        return result;
+    }
+
+    private static async Task<IResult> CompleteAsync(LlmSession session, string id, string model, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        using (session)
+        {
+            var text = new System.Text.StringBuilder();
+            LlmDelta last = default;
+            await foreach (var delta in session.Generation.RunAsync(cancellationToken))
+            {
+                text.Append(delta.Text);
+                last = delta;
+            }
+
+            return Results.Json(new ChatCompletion(id, "chat.completion", clock.GetUtcNow().ToUnixTimeSeconds(), model,
+                [new ChatCompletionChoice(0, new LlmMessageBody("assistant", text.ToString()), last.FinishReason ?? "stop")],
+                LlmUsage.Of(last.PromptTokens, last.CompletionTokens)), RunnerJson.Wire.ChatCompletion);
+        }
+    }
+
+    private static ServerSentEvents Stream(LlmSession session, string id, string model, TimeProvider clock, bool includeUsage) =>
+        new(async (events, cancellationToken) =>
+        {
+            ChatCompletionChunk Chunk(ChatDelta delta, string? finish) =>
+                new(id, "chat.completion.chunk", clock.GetUtcNow().ToUnixTimeSeconds(), model, [new ChatCompletionChunkChoice(0, delta, finish)], null);
+
+            await events.JsonAsync(Chunk(new ChatDelta("assistant", ""), null), RunnerJson.Wire.ChatCompletionChunk, cancellationToken);
+            LlmDelta last = default;
+            await foreach (var delta in session.Generation.RunAsync(cancellationToken))
+            {
+                last = delta;
+                var chunk = delta.FinishReason is null ? Chunk(new ChatDelta(null, delta.Text), null) : Chunk(new ChatDelta(null, null), delta.FinishReason);
+                await events.JsonAsync(chunk, RunnerJson.Wire.ChatCompletionChunk, cancellationToken);
+            }
+
+            if (includeUsage)
+            {
+                var usage = new ChatCompletionChunk(id, "chat.completion.chunk", clock.GetUtcNow().ToUnixTimeSeconds(), model, [], LlmUsage.Of(last.PromptTokens, last.CompletionTokens));
+                await events.JsonAsync(usage, RunnerJson.Wire.ChatCompletionChunk, cancellationToken);
+            }
+
+            await events.RawAsync("[DONE]", cancellationToken);
+        }, session);
+
+    private static IResult Error(int status, string message, string type, string? code) =>
+        Results.Json(new OpenAiError(new OpenAiErrorBody(message, type, null, code)), RunnerJson.Wire.OpenAiError, statusCode: status);
+}
+
+/// <summary>An OpenAI chat-completions request, read leniently as OpenAI's own server does; <c>top_k</c> is an extension.</summary>
+internal sealed record OpenAiChatRequest(string Model, LlmRequestOptions Options, bool Stream, bool IncludeUsage)
+{
+    public static OpenAiChatRequest Parse(ReadOnlyMemory<byte> body)
+    {
+        JsonElement root;
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            root = document.RootElement.Clone();
+        }
+        catch (JsonException e)
+        {
+            throw new BadInputException($"The request body is not valid JSON: {e.Message}");
+        }
+
+        if (root.ValueKind != JsonValueKind.Object)
+            throw new BadInputException("The request body must be a JSON object.");
+        if (Number(root, "n") is { } n && n != 1)
+            throw new BadInputException("Only n=1 is supported.");
+
+        var options = new LlmRequestOptions(
+            Messages(root),
+            Number(root, "temperature") ?? 1.0,
+            Number(root, "top_p") ?? 1.0,
+            (int)(Number(root, "top_k") ?? -1),
+            (int)Math.Clamp(Number(root, "max_completion_tokens") ?? Number(root, "max_tokens") ?? int.MaxValue, int.MinValue, int.MaxValue),
+            (long?)Number(root, "seed"),
+            Stops(root));
+        var includeUsage = root.TryGetProperty("stream_options", out var streamOptions) && streamOptions.ValueKind == JsonValueKind.Object
+            && streamOptions.TryGetProperty("include_usage", out var include) && include.ValueKind == JsonValueKind.True;
+        return new OpenAiChatRequest(Text(root, "model") ?? "", options, root.TryGetProperty("stream", out var stream) && stream.ValueKind == JsonValueKind.True, includeUsage);
+    }
+
+    private static List<LlmChatMessage> Messages(JsonElement root)
+    {
+        if (!root.TryGetProperty("messages", out var messages) || messages.ValueKind != JsonValueKind.Array)
+            throw new BadInputException("'messages' must be an array of {role, content} objects.");
+        return messages.EnumerateArray().Select(m =>
+        {
+            if (m.ValueKind != JsonValueKind.Object || Text(m, "role") is not { } role)
+                throw new BadInputException("Each message needs a string 'role'.");
+            return new LlmChatMessage(role, Content(m));
+        }).ToList();
+    }
+
+    /// <summary>content is a string, or a list of parts of which the text ones are joined.</summary>
+    private static string Content(JsonElement message)
+    {
+        if (!message.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.Null)
+            return "";
+        if (content.ValueKind == JsonValueKind.String)
+            return content.GetString()!;
+        if (content.ValueKind == JsonValueKind.Array)
+            return string.Concat(content.EnumerateArray().Where(p => p.ValueKind == JsonValueKind.Object && Text(p, "type") == "text").Select(p => Text(p, "text")));
+        throw new BadInputException("A message's 'content' must be a string or a list of text parts.");
+    }
+
+    private static List<string> Stops(JsonElement root) =>
+        !root.TryGetProperty("stop", out var stop) ? []
+        : stop.ValueKind == JsonValueKind.String ? [stop.GetString()!]
+        : stop.ValueKind == JsonValueKind.Array ? stop.EnumerateArray().Where(s => s.ValueKind == JsonValueKind.String).Select(s => s.GetString()!).ToList()
+        : stop.ValueKind == JsonValueKind.Null ? []
+        : throw new BadInputException("'stop' must be a string or a list of strings.");
+
+    private static string? Text(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static double? Number(JsonElement element, string name) =>
+        !element.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null ? null
+        : value.ValueKind == JsonValueKind.Number ? value.GetDouble()
+        : throw new BadInputException($"'{name}' must be a number.");
+}

@@ -1,0 +1,123 @@
+using Livepeer.Runner.Core.Configuration;
+using Livepeer.Runner.Core.Errors;
+using Livepeer.Runner.Onnx;
+using Livepeer.Runner.Pipelines.Llm;
+using Livepeer.Runner.Testing;
+
+namespace Livepeer.Runner.Pipelines.Tests.Llm;
+
+/// <summary>The decoder engine on the real stories260K weights (MANIFEST G-LLM, G-TOK512) and the tiny GQA fixtures.</summary>
+public sealed class LlmEngineTests
+{
+    private static readonly OnnxSessionFactory Sessions = new(new RunnerSettings { ExecutionProvider = "cpu" });
+    private static readonly string Stories = TestPaths.Asset("llm", "stories260K");
+
+    private static LlmRequestOptions Greedy(string prompt, int maxTokens) =>
+        new([new LlmChatMessage("user", prompt)], Temperature: 0, TopP: 1, TopK: -1, MaxTokens: maxTokens);
+
+    private static async Task<(string Text, LlmDelta Last)> RunAsync(LlmGeneration generation)
+    {
+        var text = "";
+        LlmDelta last = default;
+        await foreach (var delta in generation.RunAsync(CancellationToken.None))
+        {
+            text += delta.Text;
+            last = delta;
+        }
+
+        return (text, last);
+    }
+
+    [Theory]
+    [InlineData("Once upon a time", new[] { 1, 403, 407, 261, 378 })]
+    [InlineData("Hello world", new[] { 1, 346, 306, 414, 263, 304, 341 })]
+    [InlineData("emoji 🙂 ok", new[] { 1, 344, 423, 414, 449, 417, 410, 243, 162, 156, 133, 334, 433 })]
+    public void StoriesTokenizer_MatchesTheGolden(string text, int[] expected)
+    {
+        var tokenizer = LlmTokenizer.FromModelFolder("stories", Stories);
+        Assert.Equal(expected, tokenizer.Encode(text, tokenizer.AddsBos));
+    }
+
+    [Fact]
+    public void ByteLevelBpeTokenizer_UsesGpt2IdsAndEncodesSpecialTokenText()
+    {
+        var tokenizer = LlmTokenizer.FromModelFolder("llama", TestPaths.Model("tiny", "llm-llama"));
+
+        Assert.True(tokenizer.AddsBos);
+        Assert.Equal([50256, 15496, 995], tokenizer.Encode("Hello world", tokenizer.AddsBos));
+        Assert.Equal([50256, 15496], tokenizer.Encode("<|begin_of_text|>Hello", addBos: false));
+        Assert.Equal(" Hello world", tokenizer.Decode(tokenizer.Encode(" Hello world", addBos: false)));
+    }
+
+    [Fact]
+    public async Task Stories260K_GreedyFromAPrompt_ReproducesLlama2cExactly()
+    {
+        using var model = LlmModel.Load("stories", Stories, Sessions);
+        var expected = await File.ReadAllTextAsync(Path.Combine(Stories, "expected.txt"));
+
+        var (text, last) = await RunAsync(new LlmGeneration(model, Greedy("Once upon a time", 196)));
+
+        Assert.Equal(expected, "Once upon a time" + text);
+        Assert.Equal((5, 196, "length"), (last.PromptTokens, last.CompletionTokens, last.FinishReason));
+    }
+
+    [Fact]
+    public async Task TinyGqaModels_GenerateUntilTheLimit()
+    {
+        foreach (var fixture in new[] { "llm-llama", "llm-qwen" })
+        {
+            using var model = LlmModel.Load(fixture, TestPaths.Model("tiny", fixture), Sessions);
+            if (fixture == "llm-llama")
+                Assert.Equal(2, model.Decoder.KvHeads); // GQA: 4 attention heads share 2 KV heads
+
+            var (_, last) = await RunAsync(new LlmGeneration(model, Greedy("Hello", 6)));
+
+            Assert.Equal(6, last.CompletionTokens);
+            Assert.Equal("length", last.FinishReason);
+        }
+    }
+
+    [Fact]
+    public async Task SameSeed_SameSampledText_AndTopK1IsGreedy()
+    {
+        using var model = LlmModel.Load("stories", Stories, Sessions);
+        LlmRequestOptions Sampled(long seed, int topK) => new([new LlmChatMessage("user", "Once upon a time")], 1.0, 0.9, topK, 40, seed);
+
+        var first = await RunAsync(new LlmGeneration(model, Sampled(7, -1)));
+        var again = await RunAsync(new LlmGeneration(model, Sampled(7, -1)));
+        var topOne = await RunAsync(new LlmGeneration(model, Sampled(7, 1)));
+        var greedy = await RunAsync(new LlmGeneration(model, Greedy("Once upon a time", 40)));
+
+        Assert.Equal(first.Text, again.Text);
+        Assert.Equal(greedy.Text, topOne.Text);
+    }
+
+    [Fact]
+    public async Task StopString_EndsTheTextBeforeIt()
+    {
+        using var model = LlmModel.Load("stories", Stories, Sessions);
+        var options = Greedy("Once upon a time", 100) with { Stop = ["Lily"] };
+
+        var (text, last) = await RunAsync(new LlmGeneration(model, options));
+
+        Assert.Equal(", there was a little girl named ", text);
+        Assert.Equal("stop", last.FinishReason);
+    }
+
+    [Fact]
+    public void PromptLongerThanTheContext_IsRefused()
+    {
+        using var model = LlmModel.Load("stories", Stories, Sessions);
+        var error = Assert.Throws<BadInputException>(() => new LlmGeneration(model, Greedy(string.Concat(Enumerable.Repeat("Once upon a time ", 200)), 10)));
+        Assert.StartsWith("Input sequence length (", error.Message);
+        Assert.EndsWith("exceeds maximum allowed (511).", error.Message);
+    }
+
+    [Theory]
+    [InlineData("tool", 0.7, 1.0, 10)]
+    [InlineData("user", 2.5, 1.0, 10)]
+    [InlineData("user", 0.7, 1.5, 10)]
+    [InlineData("user", 0.7, 1.0, 0)]
+    public void BadOptions_AreRefused(string role, double temperature, double topP, int maxTokens) =>
+        Assert.Throws<BadInputException>(() => new LlmRequestOptions([new LlmChatMessage(role, "x")], temperature, topP, -1, maxTokens).Validate());
+}
