@@ -105,6 +105,24 @@ public sealed class LlmEngineTests
     }
 
     [Fact]
+    public async Task Cancellation_StopsTheGenerationBetweenTokens()
+    {
+        using var model = LlmModel.Load("stories", Stories, Sessions);
+        using var disconnect = new CancellationTokenSource();
+        var received = 0;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var _ in new LlmGeneration(model, Greedy("Once upon a time", 150)).RunAsync(disconnect.Token))
+            {
+                if (++received == 3)
+                    await disconnect.CancelAsync();
+            }
+        });
+        Assert.Equal(3, received);
+    }
+
+    [Fact]
     public void PromptLongerThanTheContext_IsRefused()
     {
         using var model = LlmModel.Load("stories", Stories, Sessions);
