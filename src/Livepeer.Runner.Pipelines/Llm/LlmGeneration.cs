@@ -1,10 +1,12 @@
 using Livepeer.Runner.Core.Errors;
 
+using Livepeer.Runner.Pipelines.Llm.Templates;
+
 namespace Livepeer.Runner.Pipelines.Llm;
 
 /// <summary>What a client asked to generate, already validated.</summary>
 public sealed record LlmRequestOptions(
-    IReadOnlyList<LlmChatMessage> Messages,
+    IReadOnlyList<ChatMessage> Messages,
     double Temperature,
     double TopP,
     int TopK,

@@ -4,6 +4,8 @@ using Livepeer.Runner.Hosting;
 using Livepeer.Runner.Http;
 using Livepeer.Runner.Pipelines.Llm;
 
+using Livepeer.Runner.Pipelines.Llm.Templates;
+
 namespace Livepeer.Runner.Endpoints;
 
 public sealed record LlmMessage(string Role, string Content);
@@ -95,7 +97,7 @@ internal static partial class LlmEndpoint
         call.Authorize();
         var model = call.ResolveModel(request.Model);
         var options = new LlmRequestOptions(
-            request.Messages.Select(m => new LlmChatMessage(m.Role, m.Content)).ToList(),
+            request.Messages.Select(m => new ChatMessage(m.Role, m.Content)).ToList(),
             request.Temperature, request.TopP, (int)Math.Clamp(request.TopK, -1, int.MaxValue), (int)Math.Clamp(request.MaxTokens, 0, int.MaxValue));
         var services = call.Context.RequestServices;
         var session = await services.GetRequiredService<LlmPipeline>().StartAsync(model, options, call.Aborted);

@@ -7,6 +7,8 @@ using Livepeer.Runner.Diagnostics;
 using Livepeer.Runner.Http;
 using Livepeer.Runner.Pipelines.Llm;
 
+using Livepeer.Runner.Pipelines.Llm.Templates;
+
 namespace Livepeer.Runner.Endpoints;
 
 /// <summary>
@@ -155,7 +157,7 @@ internal sealed record OpenAiChatRequest(string Model, LlmRequestOptions Options
         return new OpenAiChatRequest(Text(root, "model") ?? "", options, root.TryGetProperty("stream", out var stream) && stream.ValueKind == JsonValueKind.True, includeUsage);
     }
 
-    private static List<LlmChatMessage> Messages(JsonElement root)
+    private static List<ChatMessage> Messages(JsonElement root)
     {
         if (!root.TryGetProperty("messages", out var messages) || messages.ValueKind != JsonValueKind.Array)
             throw new BadInputException("'messages' must be an array of {role, content} objects.");
@@ -163,7 +165,7 @@ internal sealed record OpenAiChatRequest(string Model, LlmRequestOptions Options
         {
             if (m.ValueKind != JsonValueKind.Object || Text(m, "role") is not { } role)
                 throw new BadInputException("Each message needs a string 'role'.");
-            return new LlmChatMessage(role, Content(m));
+            return new ChatMessage(role, Content(m));
         }).ToList();
     }
 

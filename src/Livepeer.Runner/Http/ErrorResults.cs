@@ -28,6 +28,9 @@ internal static class ErrorResults
             case ModelNotConfiguredException mismatch:
                 return Envelope(StatusCodes.Status400BadRequest,
                     contract.ModelMismatchMessage(string.Join(", ", mismatch.Configured), mismatch.Requested));
+            case Pipelines.Llm.Templates.ChatTemplateException template:
+                // The model's chat template uses something the engine lacks, or raised on this conversation.
+                return Envelope(StatusCodes.Status400BadRequest, template.Message);
             case EngineUnavailableException or ModelLoadException when contract == PipelineContract.Llm:
                 return Envelope(StatusCodes.Status500InternalServerError, error.Message);
             case not null when contract == PipelineContract.Llm:

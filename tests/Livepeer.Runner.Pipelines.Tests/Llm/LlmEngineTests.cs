@@ -4,6 +4,8 @@ using Livepeer.Runner.Onnx;
 using Livepeer.Runner.Pipelines.Llm;
 using Livepeer.Runner.Testing;
 
+using Livepeer.Runner.Pipelines.Llm.Templates;
+
 namespace Livepeer.Runner.Pipelines.Tests.Llm;
 
 /// <summary>The decoder engine on the real stories260K weights (MANIFEST G-LLM, G-TOK512) and the tiny GQA fixtures.</summary>
@@ -13,7 +15,7 @@ public sealed class LlmEngineTests
     private static readonly string Stories = TestPaths.Asset("llm", "stories260K");
 
     private static LlmRequestOptions Greedy(string prompt, int maxTokens) =>
-        new([new LlmChatMessage("user", prompt)], Temperature: 0, TopP: 1, TopK: -1, MaxTokens: maxTokens);
+        new([new ChatMessage("user", prompt)], Temperature: 0, TopP: 1, TopK: -1, MaxTokens: maxTokens);
 
     private static async Task<(string Text, LlmDelta Last)> RunAsync(LlmGeneration generation)
     {
@@ -78,10 +80,48 @@ public sealed class LlmEngineTests
     }
 
     [Fact]
+    public void ChatTemplateInChatTemplateJinja_FramesTheConversationWithOneBos()
+    {
+        using var model = LlmModel.Load("llama", TestPaths.Model("tiny", "llm-llama"), Sessions);
+        ChatMessage[] messages = [new("system", "Be brief."), new("user", "Hello")];
+
+        var prompt = model.Prompt.Render(messages);
+
+        Assert.Equal("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nBe brief.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nHello<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n", prompt);
+        var ids = model.Tokenizer.Encode(prompt, model.Prompt.AddsBos);
+        Assert.Equal(1, ids.Count(id => id == 50256));
+        Assert.Equal(50256, ids[0]);
+    }
+
+    [Fact]
+    public void ChatTemplateInTokenizerConfig_IsUsed()
+    {
+        using var model = LlmModel.Load("qwen", TestPaths.Model("tiny", "llm-qwen"), Sessions);
+
+        var prompt = model.Prompt.Render([new ChatMessage("user", "Hello")]);
+
+        Assert.Equal("<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n", prompt);
+        Assert.Equal(1257, model.Tokenizer.Encode(prompt, model.Prompt.AddsBos)[0]);
+    }
+
+    [Fact]
+    public void UnsupportedChatTemplate_LoadsTheModelButRefusesEachRequestClearly()
+    {
+        var folder = Directory.CreateTempSubdirectory("template-").FullName;
+        foreach (var file in Directory.GetFiles(TestPaths.Model("tiny", "llm-llama")))
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+        File.WriteAllText(Path.Combine(folder, "chat_template.jinja"), "{% macro greet(name) %}hi {{ name }}{% endmacro %}{{ greet('x') }}");
+        using var model = LlmModel.Load("llama", folder, Sessions);
+
+        var error = Assert.Throws<ChatTemplateException>(() => new LlmGeneration(model, Greedy("Hello", 4)));
+        Assert.Contains("macro", error.Message);
+    }
+
+    [Fact]
     public async Task SameSeed_SameSampledText_AndTopK1IsGreedy()
     {
         using var model = LlmModel.Load("stories", Stories, Sessions);
-        LlmRequestOptions Sampled(long seed, int topK) => new([new LlmChatMessage("user", "Once upon a time")], 1.0, 0.9, topK, 40, seed);
+        LlmRequestOptions Sampled(long seed, int topK) => new([new ChatMessage("user", "Once upon a time")], 1.0, 0.9, topK, 40, seed);
 
         var first = await RunAsync(new LlmGeneration(model, Sampled(7, -1)));
         var again = await RunAsync(new LlmGeneration(model, Sampled(7, -1)));
@@ -137,5 +177,5 @@ public sealed class LlmEngineTests
     [InlineData("user", 0.7, 1.5, 10)]
     [InlineData("user", 0.7, 1.0, 0)]
     public void BadOptions_AreRefused(string role, double temperature, double topP, int maxTokens) =>
-        Assert.Throws<BadInputException>(() => new LlmRequestOptions([new LlmChatMessage(role, "x")], temperature, topP, -1, maxTokens).Validate());
+        Assert.Throws<BadInputException>(() => new LlmRequestOptions([new ChatMessage(role, "x")], temperature, topP, -1, maxTokens).Validate());
 }
