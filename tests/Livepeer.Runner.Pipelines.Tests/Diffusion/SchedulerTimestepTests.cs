@@ -147,6 +147,16 @@ public sealed class SchedulerTimestepTests
         Assert.Equal([499f, 379f, 259f, 139f], scheduler.Timesteps.ToArray());
     }
 
+    [Theory]
+    [InlineData(8, 1.0)]
+    [InlineData(4, 0.05)]
+    [InlineData(4, 1.5)]
+    public void Lcm_TooManyStepsForItsGrid_IsABadInput(int steps, double strength)
+    {
+        var scheduler = FromJson("""{"_class_name": "LCMScheduler", "original_inference_steps": 6}""");
+        Assert.Throws<BadInputException>(() => scheduler.SetTimesteps(steps, strength));
+    }
+
     [Fact]
     public void EulerKarrasContinuous_Svd_FeedsQuarterLogSigma()
     {

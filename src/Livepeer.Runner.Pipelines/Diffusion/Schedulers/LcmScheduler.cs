@@ -21,6 +21,9 @@ public sealed class LcmScheduler(SchedulerConfig config, NoiseSchedule schedule)
         if (steps > originalSteps)
             throw new BadInputException($"num_inference_steps {steps} exceeds this LCM model's original_inference_steps {originalSteps}.");
 
+        if (!(strength is >= 0 and <= 1))
+            throw new BadInputException($"strength must be between 0 and 1, got {strength}.");
+
         var k = Config.NumTrainTimesteps / originalSteps;
         var gridLength = (int)(originalSteps * strength);
         if (gridLength / steps < 1)
