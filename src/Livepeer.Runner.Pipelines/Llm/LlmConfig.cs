@@ -7,8 +7,8 @@ public sealed record LlmConfig(int ContextLength, IReadOnlySet<int> EosIds, long
 {
     public static LlmConfig FromModelFolder(string folder)
     {
-        var config = Read(Path.Combine(folder, "config.json"));
-        var generation = Read(Path.Combine(folder, "generation_config.json"));
+        var config = ModelFolderJson.Read(Path.Combine(folder, "config.json"));
+        var generation = ModelFolderJson.Read(Path.Combine(folder, "generation_config.json"));
         var eos = new HashSet<int>();
         AddIds(eos, generation, "eos_token_id");
         if (eos.Count == 0)
@@ -24,13 +24,6 @@ public sealed record LlmConfig(int ContextLength, IReadOnlySet<int> EosIds, long
             Vocabulary: (int)(Long(config, "vocab_size") ?? 0));
     }
 
-    private static JsonElement? Read(string path)
-    {
-        if (!File.Exists(path))
-            return null;
-        using var document = JsonDocument.Parse(File.ReadAllBytes(path));
-        return document.RootElement.Clone();
-    }
 
     private static long? Long(JsonElement? json, string name) =>
         json?.TryGetProperty(name, out var value) == true && value.ValueKind == JsonValueKind.Number ? value.GetInt64() : null;

@@ -35,8 +35,8 @@ public sealed class LlmTokenizer
 
     public static LlmTokenizer FromModelFolder(string modelId, string folder)
     {
-        var config = ReadJson(Path.Combine(folder, "tokenizer_config.json"));
-        var tokenizerJson = ReadJson(Path.Combine(folder, "tokenizer.json"));
+        var config = ModelFolderJson.Read(Path.Combine(folder, "tokenizer_config.json"));
+        var tokenizerJson = ModelFolderJson.Read(Path.Combine(folder, "tokenizer.json"));
         var specials = SpecialTokensOf(tokenizerJson, config);
         var bosText = TokenText(config, "bos_token");
         var bosId = bosText is not null && specials.TryGetValue(bosText, out var id) ? id : (int?)null;
@@ -82,13 +82,6 @@ public sealed class LlmTokenizer
 
     public string Decode(IEnumerable<int> ids) => _tokenizer.Decode(ids) ?? "";
 
-    private static JsonElement? ReadJson(string path)
-    {
-        if (!File.Exists(path))
-            return null;
-        using var document = JsonDocument.Parse(File.ReadAllBytes(path));
-        return document.RootElement.Clone();
-    }
 
     /// <summary>The text of a token setting that is either a string or an AddedToken object with a "content" field.</summary>
     public static string? TokenText(JsonElement? config, string name) =>
