@@ -50,6 +50,11 @@ internal static class TinyFixtureSignatures
             [I64("input_ids", 2), I64("attention_mask", 2), I64("position_ids", 2), .. Kv("past_key_values", layers: 2)],
             [F32("logits", 3), .. Kv("present", layers: 2)]),
 
+        // llm-llama with float16 KV cache and logits at the graph boundary, as float16 exports of real models have.
+        ["llm-llama-fp16/model.onnx"] = new(
+            [I64("input_ids", 2), I64("attention_mask", 2), I64("position_ids", 2), .. Kv("past_key_values", layers: 2).Select(Half)],
+            [F16("logits", 3), .. Kv("present", layers: 2).Select(Half)]),
+
         // Weights in model.onnx_data beside the graph, as a real optimum LLM export has them.
         ["llm-qwen/model.onnx"] = new(
             [I64("input_ids", 2), I64("attention_mask", 2), I64("position_ids", 2), .. Kv("past_key_values", layers: 2)],
@@ -202,6 +207,10 @@ internal static class TinyFixtureSignatures
     private static TensorSignature F32(string name, int rank) => new(name, TensorElementType.Float, rank);
 
     private static TensorSignature I64(string name, int rank) => new(name, TensorElementType.Int64, rank);
+
+    private static TensorSignature F16(string name, int rank) => new(name, TensorElementType.Float16, rank);
+
+    private static TensorSignature Half(TensorSignature signature) => signature with { Type = TensorElementType.Float16 };
 
     private static TensorSignature I32(string name, int rank) => new(name, TensorElementType.Int32, rank);
 

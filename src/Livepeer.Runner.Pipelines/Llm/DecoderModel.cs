@@ -16,10 +16,13 @@ public sealed class DecoderModel : IDisposable
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
     private readonly bool _hasPositionIds;
+    private readonly bool _halfLogits;
 
-    private DecoderModel(InferenceSession session, int layers, long kvHeads, long headDim, int vocabulary)
+    private DecoderModel(InferenceSession session, int layers, long kvHeads, long headDim, int vocabulary, bool halfCache)
     {
         _session = session;
+        HalfCache = halfCache;
+        _halfLogits = session.OutputMetadata["logits"].ElementType == typeof(Float16);
         Layers = layers;
         KvHeads = kvHeads;
         HeadDim = headDim;
@@ -48,6 +51,9 @@ public sealed class DecoderModel : IDisposable
 
     public int Vocabulary { get; }
 
+    /// <summary>Whether the KV cache crosses the graph boundary as float16, as float16 exports of real models keep it.</summary>
+    public bool HalfCache { get; }
+
     public static DecoderModel Load(string modelId, string onnxPath, OnnxSessionFactory sessions, LlmConfig config)
     {
         var session = sessions.Create(modelId, onnxPath);
@@ -61,12 +67,14 @@ public sealed class DecoderModel : IDisposable
                 throw new ModelLoadException(modelId, $"{modelId} has no past_key_values inputs: export it with its KV cache (optimum's text-generation-with-past).");
 
             var past = inputs["past_key_values.0.key"];
-            if (past.ElementType != typeof(float))
-                throw new ModelLoadException(modelId, $"{modelId} keeps its KV cache as {past.ElementType.Name}; this runner's LLM engine runs float32 exports only so far.");
+            var logitsType = session.OutputMetadata["logits"].ElementType;
+            if (past.ElementType != typeof(float) && past.ElementType != typeof(Float16)
+                || logitsType != typeof(float) && logitsType != typeof(Float16))
+                throw new ModelLoadException(modelId, $"{modelId} keeps its KV cache as {past.ElementType.Name} and logits as {logitsType.Name}; this runner runs float32 and float16 exports.");
             var kvHeads = past.Dimensions[1] > 0 ? past.Dimensions[1] : config.KeyValueHeads;
             var headDim = past.Dimensions[3] > 0 ? past.Dimensions[3] : config.HeadDim;
             var vocabulary = session.OutputMetadata["logits"].Dimensions[^1] is > 0 and var v ? v : config.Vocabulary;
-            return new DecoderModel(session, layers, kvHeads, headDim, vocabulary);
+            return new DecoderModel(session, layers, kvHeads, headDim, vocabulary, past.ElementType == typeof(Float16));
         }
         catch
         {
@@ -106,12 +114,24 @@ public sealed class DecoderModel : IDisposable
         }
 
         var outputs = OnnxRun.Run(_session, _inputNames, values, _outputNames, cancellationToken);
-        var logits = outputs[0].GetTensorDataAsSpan<float>();
-        logits.Slice((count - 1) * Vocabulary, Vocabulary).CopyTo(state.Logits);
+        var last = (count - 1) * Vocabulary;
+        if (_halfLogits)
+        {
+            var logits = outputs[0].GetTensorDataAsSpan<Float16>().Slice(last, Vocabulary);
+            for (var i = 0; i < logits.Length; i++)
+                state.Logits[i] = (float)logits[i];
+        }
+        else
+        {
+            outputs[0].GetTensorDataAsSpan<float>().Slice(last, Vocabulary).CopyTo(state.Logits);
+        }
+
         state.Advance(outputs, count);
     }
 
-    internal OrtValue EmptyPast() => OrtValue.CreateTensorValueFromMemory(Array.Empty<float>(), [1, KvHeads, 0, HeadDim]);
+    internal OrtValue EmptyPast() => HalfCache
+        ? OrtValue.CreateTensorValueFromMemory(Array.Empty<Float16>(), [1, KvHeads, 0, HeadDim])
+        : OrtValue.CreateTensorValueFromMemory(Array.Empty<float>(), [1, KvHeads, 0, HeadDim]);
 
     public void Dispose() => _session.Dispose();
 }

@@ -118,6 +118,21 @@ public sealed class LlmEngineTests
     }
 
     [Fact]
+    public async Task Float16Cache_GeneratesWhatTheFloat32ModelGenerates()
+    {
+        // The same weights, with float16 at the graph boundary: greedy ids may differ only where float16 rounding of
+        // the logits ties two tokens, which the tiny model's random logits do not.
+        using var half = LlmModel.Load("fp16", TestPaths.Model("tiny", "llm-llama-fp16"), Sessions);
+        using var full = LlmModel.Load("fp32", TestPaths.Model("tiny", "llm-llama"), Sessions);
+
+        var fromHalf = await RunAsync(new LlmGeneration(half, Greedy("Hello", 8)));
+        var fromFull = await RunAsync(new LlmGeneration(full, Greedy("Hello", 8)));
+
+        Assert.True(half.Decoder.HalfCache);
+        Assert.Equal(fromFull.Text, fromHalf.Text);
+    }
+
+    [Fact]
     public async Task SameSeed_SameSampledText_AndTopK1IsGreedy()
     {
         using var model = LlmModel.Load("stories", Stories, Sessions);
