@@ -6,8 +6,9 @@ using Microsoft.ML.Tokenizers;
 namespace Livepeer.Runner.Pipelines.Llm;
 
 /// <summary>
-/// A decoder model's tokenizer, from the model's own files: SentencePiece (<c>tokenizer.model</c>, Llama-2 and the
-/// stories models) or byte-level BPE from <c>tokenizer.json</c> (Llama-3, Qwen, Mistral v3 tekken-free exports).
+/// A decoder model's tokenizer, from the model's own files: SentencePiece (<c>tokenizer.model</c>), byte-level BPE
+/// from <c>tokenizer.json</c> (Llama-3, Qwen), or SentencePiece-style BPE from <c>tokenizer.json</c> alone (Llama-2,
+/// Mistral, Gemma and the stories models as onnx-community ships them).
 /// Special-token text in a rendered chat template (<c>&lt;|begin_of_text|&gt;</c>) encodes to its special id, as
 /// Hugging Face tokenizers do. Whether a plain prompt starts with BOS follows the model's tokenizer config.
 /// </summary>
@@ -16,11 +17,18 @@ public sealed class LlmTokenizer
     /// <summary>GPT-2's split pattern: the fallback when tokenizer.json names no Split regex.</summary>
     private const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
 
-    private readonly Tokenizer _tokenizer;
+    private readonly Func<string, IEnumerable<int>> _encode;
+    private readonly Func<IEnumerable<int>, string> _decode;
 
     private LlmTokenizer(Tokenizer tokenizer, int? bosId, bool addBos, IReadOnlyDictionary<string, int> specialTokens)
+        : this(text => tokenizer.EncodeToIds(text, considerPreTokenization: true, considerNormalization: true), ids => tokenizer.Decode(ids) ?? "", bosId, addBos, specialTokens)
     {
-        _tokenizer = tokenizer;
+    }
+
+    private LlmTokenizer(Func<string, IEnumerable<int>> encode, Func<IEnumerable<int>, string> decode, int? bosId, bool addBos, IReadOnlyDictionary<string, int> specialTokens)
+    {
+        _encode = encode;
+        _decode = decode;
         BosId = bosId;
         AddsBos = addBos && bosId is not null;
         SpecialTokens = specialTokens;
@@ -67,8 +75,15 @@ public sealed class LlmTokenizer
             return new LlmTokenizer(BpeTokenizer.Create(options), bosId, addBos, specials);
         }
 
+        if (tokenizerJson is { } sentencePieceJson && SentencePieceBpe.Describes(sentencePieceJson))
+        {
+            var bpe = SentencePieceBpe.FromTokenizerJson(modelId, sentencePieceJson);
+            var addBos = AddsBosByTemplate(sentencePieceJson, bosText) || config?.TryGetProperty("add_bos_token", out var add) == true && add.ValueKind == JsonValueKind.True;
+            return new LlmTokenizer(bpe.Encode, bpe.Decode, bosId, addBos, specials);
+        }
+
         throw new ModelLoadException(modelId,
-            $"Model {modelId} has no tokenizer this runner reads: expected tokenizer.model (SentencePiece) or a byte-level BPE tokenizer.json.");
+            $"Model {modelId} has no tokenizer this runner reads: expected tokenizer.model (SentencePiece), or a byte-level or SentencePiece-style BPE tokenizer.json.");
     }
 
     public List<int> Encode(string text, bool addBos)
@@ -76,11 +91,11 @@ public sealed class LlmTokenizer
         var ids = new List<int>();
         if (addBos && BosId is { } bos)
             ids.Add(bos);
-        ids.AddRange(_tokenizer.EncodeToIds(text, considerPreTokenization: true, considerNormalization: true));
+        ids.AddRange(_encode(text));
         return ids;
     }
 
-    public string Decode(IEnumerable<int> ids) => _tokenizer.Decode(ids) ?? "";
+    public string Decode(IEnumerable<int> ids) => _decode(ids);
 
 
     /// <summary>The text of a token setting that is either a string or an AddedToken object with a "content" field.</summary>

@@ -40,6 +40,41 @@ public sealed class LlmEngineTests
         Assert.Equal(expected, tokenizer.Encode(text, tokenizer.AddsBos));
     }
 
+    /// <summary>The stories model as onnx-community ships such models: tokenizer.json only, no tokenizer.model.</summary>
+    private static string StoriesWithoutSentencePieceModel()
+    {
+        var folder = Directory.CreateTempSubdirectory("stories-json-").FullName;
+        foreach (var file in Directory.GetFiles(Stories).Where(f => Path.GetFileName(f) != "tokenizer.model"))
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+        return folder;
+    }
+
+    [Theory]
+    [InlineData("Once upon a time", new[] { 1, 403, 407, 261, 378 })]
+    [InlineData("Hello world", new[] { 1, 346, 306, 414, 263, 304, 341 })]
+    [InlineData("emoji 🙂 ok", new[] { 1, 344, 423, 414, 449, 417, 410, 243, 162, 156, 133, 334, 433 })]
+    public void SentencePieceTokenizerJson_MatchesTheGoldenToo(string text, int[] expected)
+    {
+        var tokenizer = LlmTokenizer.FromModelFolder("stories", StoriesWithoutSentencePieceModel());
+        Assert.Equal(expected, tokenizer.Encode(text, tokenizer.AddsBos));
+    }
+
+    [Fact]
+    public async Task SentencePieceTokenizerJson_RoundTripsTheGoldenText()
+    {
+        var folder = StoriesWithoutSentencePieceModel();
+        var tokenizer = LlmTokenizer.FromModelFolder("stories", folder);
+        var expected = await File.ReadAllTextAsync(Path.Combine(Stories, "expected.txt"));
+        var ids = (await File.ReadAllTextAsync(Path.Combine(Stories, "expected_ids.txt"))).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
+
+        Assert.Equal([1, .. ids], tokenizer.Encode(expected, addBos: true));
+        Assert.Equal(expected, tokenizer.Decode(ids));
+
+        using var model = LlmModel.Load("stories", folder, Sessions);
+        var (text, _) = await RunAsync(new LlmGeneration(model, Greedy("Once upon a time", 196)));
+        Assert.Equal(expected, "Once upon a time" + text);
+    }
+
     [Fact]
     public void ByteLevelBpeTokenizer_UsesGpt2IdsAndEncodesSpecialTokenText()
     {
