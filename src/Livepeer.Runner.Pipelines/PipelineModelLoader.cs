@@ -2,6 +2,7 @@ using Livepeer.Runner.Core;
 using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Core.Models;
 using Livepeer.Runner.Onnx;
+using Livepeer.Runner.Pipelines.Diffusion;
 using Livepeer.Runner.Pipelines.Llm;
 using Livepeer.Runner.Pipelines.Upscale;
 
@@ -17,15 +18,17 @@ public sealed class PipelineModelLoader(ModelLocator locator, OnnxSessionFactory
         return new ModelFootprint(ModelFootprint.WeightBytesAt(locator.Locate(entry)), Engines.ActivationAllowance(entry.Pipeline));
     }
 
-    public Task<IDisposable> LoadAsync(ModelEntry entry, long memoryLimitBytes, CancellationToken cancellationToken)
+    public async Task<IDisposable> LoadAsync(ModelEntry entry, long memoryLimitBytes, CancellationToken cancellationToken)
     {
         var location = locator.Locate(entry);
         IDisposable model = entry.Pipeline switch
         {
+            PipelineNames.TextToImage or PipelineNames.ImageToImage =>
+                await DiffusionModel.LoadAsync(entry.ModelId, location, sessions.WithMemoryLimit(memoryLimitBytes)).ConfigureAwait(false),
             PipelineNames.Upscale => UpscaleModels.Load(entry.ModelId, location, sessions.WithMemoryLimit(memoryLimitBytes), settings.UpscaleTileSize),
             PipelineNames.Llm => LlmModel.Load(entry.ModelId, location, sessions.WithMemoryLimit(memoryLimitBytes)),
             _ => throw Engines.Unavailable(entry.Pipeline, entry.ModelId),
         };
-        return Task.FromResult(model);
+        return model;
     }
 }

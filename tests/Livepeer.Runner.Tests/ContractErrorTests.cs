@@ -21,8 +21,6 @@ public sealed class ContractErrorTests(ManyModelsRunner runner) : IClassFixture<
 
     public static TheoryData<string, string, string> UnbuiltEngines => new()
     {
-        { "/text-to-image", "text-to-image", "SG161222/RealVisXL_V4.0_Lightning" },
-        { "/image-to-image", "image-to-image", "timbrooks/instruct-pix2pix" },
         { "/image-to-video", "image-to-video", "stabilityai/stable-video-diffusion-img2vid-xt" },
         { "/audio-to-text", "audio-to-text", "openai/whisper-large-v3" },
         { "/segment-anything-2", "segment-anything-2", "facebook/sam2-hiera-large" },
@@ -53,12 +51,15 @@ public sealed class ContractErrorTests(ManyModelsRunner runner) : IClassFixture<
         }
     }
 
-    [Fact]
-    public async Task ModelWithoutFiles_Answers500SayingWhereTheyWereLookedFor()
+    [Theory]
+    [InlineData("/llm", "meta-llama/Meta-Llama-3.1-8B-Instruct")]
+    [InlineData("/text-to-image", "SG161222/RealVisXL_V4.0_Lightning")]
+    [InlineData("/image-to-image", "timbrooks/instruct-pix2pix")]
+    public async Task ModelWithoutFiles_Answers500SayingWhereTheyWereLookedFor(string route, string modelId)
     {
-        using var response = await _client.PostAsync("/llm", ValidBody("/llm"));
+        using var response = await _client.PostAsync(route, ValidBody(route));
         var message = await response.ReadErrorAsync(HttpStatusCode.InternalServerError);
-        Assert.StartsWith("Model files for meta-llama/Meta-Llama-3.1-8B-Instruct were not found in", message);
+        Assert.StartsWith($"Model files for {modelId} were not found in", message);
     }
 
     [Theory]

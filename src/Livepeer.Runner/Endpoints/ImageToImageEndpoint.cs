@@ -1,6 +1,9 @@
 using Livepeer.Runner.Contract;
+using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Hosting;
 using Livepeer.Runner.Http;
+using Livepeer.Runner.Pipelines.Diffusion;
+using Livepeer.Runner.Pipelines.Imaging;
 
 namespace Livepeer.Runner.Endpoints;
 
@@ -51,6 +54,20 @@ internal static class ImageToImageEndpoint
         var request = ImageToImageRequest.Bind(await call.ReadFormAsync(call.Settings.MaxUploadBytes));
         call.Authorize();
         var model = call.ResolveModel(request.ModelId);
-        throw call.EngineNotBuilt(model);
+        if (request.Image.IsTruncated)
+            throw new PayloadTooLargeException("File size exceeds limit.");
+
+        // Unlike text-to-image, the prompt is not split, and the negative prompt is passed even when empty (so
+        // SDXL encodes "" rather than zeroing the negative branch, as diffusers does for a non-None negative prompt).
+        var seed = request.Seed ?? Seeds.Random();
+        var input = new DiffusionInput(
+            [request.Prompt], [request.NegativePrompt], 0, 0, request.GuidanceScale, request.NumInferenceSteps, request.Loras,
+            request.Strength, request.ImageGuidanceScale, request.Image.Content);
+        var services = call.Context.RequestServices;
+        var count = (int)Math.Clamp(request.NumImagesPerPrompt, 0, int.MaxValue);
+        var images = await services.GetRequiredService<DiffusionPipeline>().RunAsync(model, input, seed, count, call.Aborted);
+        if (images.Count > 0)
+            services.GetRequiredService<SafetyCheckNotices>().NoteUnavailable(model.Pipeline, model.ModelId, request.SafetyCheck);
+        return Results.Json(new ImageResponse([.. images.Select(i => new Media(DataUrl.Png(i.Png), i.Seed, Nsfw: false))]), RunnerJson.Wire.ImageResponse);
     }
 }

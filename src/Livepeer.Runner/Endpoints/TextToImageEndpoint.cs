@@ -2,6 +2,8 @@ using Livepeer.Runner.Contract;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Hosting;
 using Livepeer.Runner.Http;
+using Livepeer.Runner.Pipelines.Diffusion;
+using Livepeer.Runner.Pipelines.Imaging;
 
 namespace Livepeer.Runner.Endpoints;
 
@@ -53,6 +55,17 @@ internal static class TextToImageEndpoint
             throw new BadInputException("Prompt must be provided.");
         call.Authorize();
         var model = call.ResolveModel(request.ModelId);
-        throw call.EngineNotBuilt(model);
+
+        // ai-runner: seed ?? random, then image i gets seed + i; prompts and negative prompts split on '|'.
+        var seed = request.Seed ?? Seeds.Random();
+        var input = new DiffusionInput(
+            DiffusionRequest.SplitPrompt(request.Prompt), DiffusionRequest.SplitPrompt(request.NegativePrompt),
+            request.Width, request.Height, request.GuidanceScale, request.NumInferenceSteps, request.Loras);
+        var services = call.Context.RequestServices;
+        var count = (int)Math.Clamp(request.NumImagesPerPrompt, 0, int.MaxValue);
+        var images = await services.GetRequiredService<DiffusionPipeline>().RunAsync(model, input, seed, count, call.Aborted);
+        if (images.Count > 0)
+            services.GetRequiredService<SafetyCheckNotices>().NoteUnavailable(model.Pipeline, model.ModelId, request.SafetyCheck);
+        return Results.Json(new ImageResponse([.. images.Select(i => new Media(DataUrl.Png(i.Png), i.Seed, Nsfw: false))]), RunnerJson.Wire.ImageResponse);
     }
 }

@@ -60,6 +60,7 @@ internal static partial class RunnerHost
         services.AddSingleton<Readiness>();
         services.AddSingleton<SafetyCheckNotices>();
         services.AddSingleton<UpscalePipeline>();
+        services.AddSingleton<Pipelines.Diffusion.DiffusionPipeline>();
         services.AddSingleton<Pipelines.Llm.LlmPipeline>();
         services.AddHostedService<WarmupService>();
         services.AddOpenApi(OpenApiDocument.Configure);

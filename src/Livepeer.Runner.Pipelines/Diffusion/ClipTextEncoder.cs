@@ -1,0 +1,73 @@
+using Livepeer.Runner.Core.Errors;
+using Livepeer.Runner.Onnx;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Livepeer.Runner.Pipelines.Diffusion;
+
+/// <summary>One prompt's text conditioning: <c>[sequence, width]</c> hidden states and, for SDXL's second encoder, the pooled projection.</summary>
+public sealed record TextEmbedding(float[] Hidden, int SequenceLength, int Width, float[]? Pooled)
+{
+    public static TextEmbedding Zeros(int sequenceLength, int width, int? pooledWidth) =>
+        new(new float[sequenceLength * width], sequenceLength, width, pooledWidth is { } p ? new float[p] : null);
+}
+
+/// <summary>
+/// A CLIP text encoder graph with its tokenizer. <c>input_ids</c> is bound with the element type the graph declares
+/// (i64 in optimum ≥ 1.24, i32 in older and legacy exports, MODEL-FORMATS §1.2).
+/// </summary>
+public sealed class ClipTextEncoder : IDisposable
+{
+    private const string InputIds = "input_ids";
+    private readonly InferenceSession _session;
+    private readonly bool _int32Ids;
+    private readonly string? _penultimate;
+    private readonly bool _hasTextEmbeds;
+
+    public ClipTextEncoder(string modelId, InferenceSession session, ClipTokenizer tokenizer)
+    {
+        _session = session;
+        Tokenizer = tokenizer;
+        if (!session.InputMetadata.TryGetValue(InputIds, out var ids))
+            throw new ModelLoadException(modelId, $"The text encoder of {modelId} has no '{InputIds}' input.");
+        _int32Ids = ids.ElementType == typeof(int);
+        if (!_int32Ids && ids.ElementType != typeof(long))
+            throw new ModelLoadException(modelId, $"The text encoder of {modelId} takes {ids.ElementType.Name} input_ids; expected Int64 or Int32.");
+
+        // hidden_states.0 … hidden_states.N (N = layers): diffusers' hidden_states[-2] is hidden_states.{N-1} (MODEL-FORMATS §1.3).
+        var layers = session.OutputNames.Count(n => n.StartsWith("hidden_states.", StringComparison.Ordinal));
+        _penultimate = layers >= 2 ? $"hidden_states.{layers - 2}" : null;
+        _hasTextEmbeds = session.OutputNames.Contains("text_embeds");
+    }
+
+    public ClipTokenizer Tokenizer { get; }
+
+    /// <summary>Whether this export has the per-layer outputs SDXL conditioning needs.</summary>
+    public bool HasPenultimate => _penultimate is not null;
+
+    public bool HasTextEmbeds => _hasTextEmbeds;
+
+    /// <summary>SD1.5 conditioning: <c>last_hidden_state</c>.</summary>
+    public TextEmbedding EncodeLast(string prompt, CancellationToken cancellationToken) =>
+        Encode(prompt, "last_hidden_state", pooled: false, cancellationToken);
+
+    /// <summary>SDXL conditioning: the penultimate layer's hidden states, and <c>text_embeds</c> when the graph has it.</summary>
+    public TextEmbedding EncodePenultimate(string prompt, CancellationToken cancellationToken) =>
+        Encode(prompt, _penultimate ?? throw new InvalidOperationException("This text encoder has no hidden_states outputs."), _hasTextEmbeds, cancellationToken);
+
+    private TextEmbedding Encode(string prompt, string hiddenName, bool pooled, CancellationToken cancellationToken)
+    {
+        var ids = Tokenizer.Encode(prompt);
+        long[] shape = [1, ids.Length];
+        using var input = _int32Ids
+            ? OrtValue.CreateTensorValueFromMemory(ids, shape)
+            : OrtValue.CreateTensorValueFromMemory(Array.ConvertAll(ids, i => (long)i), shape);
+        string[] outputs = pooled ? [hiddenName, "text_embeds"] : [hiddenName];
+        using var results = OnnxRun.Run(_session, [InputIds], [input], outputs, cancellationToken);
+        var hiddenShape = results[0].GetTensorTypeAndShape().Shape;
+        var hidden = results[0].GetTensorDataAsSpan<float>().ToArray();
+        var pooledValues = pooled ? results[1].GetTensorDataAsSpan<float>().ToArray() : null;
+        return new TextEmbedding(hidden, (int)hiddenShape[1], (int)hiddenShape[2], pooledValues);
+    }
+
+    public void Dispose() => _session.Dispose();
+}

@@ -1,0 +1,144 @@
+using System.Text.Json;
+using Livepeer.Runner.Core.Errors;
+using Livepeer.Runner.Onnx;
+using Livepeer.Runner.Pipelines.Diffusion.Schedulers;
+
+namespace Livepeer.Runner.Pipelines.Diffusion;
+
+/// <summary>Which pipeline a diffusers folder is, told from its files and graphs.</summary>
+public enum DiffusionFamily
+{
+    /// <summary>SD1.5-style: one CLIP encoder, <c>last_hidden_state</c> conditioning.</summary>
+    StableDiffusion,
+
+    /// <summary>SDXL-style: two encoders, penultimate hidden states, pooled <c>text_embeds</c> and <c>time_ids</c>.</summary>
+    StableDiffusionXl,
+
+    /// <summary>instruct-pix2pix: an 8-channel UNet taking the input image's latents beside the noisy ones.</summary>
+    InstructPix2Pix,
+}
+
+/// <summary>
+/// A diffusers/optimum folder (MODEL-FORMATS §1.1) loaded as one unit: text encoder(s) with their tokenizers, UNet, VAE
+/// decoder and encoder, and the scheduler config. All sessions open in parallel. One generation runs at a time on a
+/// model; others wait on <see cref="Gate"/>.
+/// </summary>
+public sealed class DiffusionModel : IDisposable
+{
+    private DiffusionModel(string modelId, DiffusionFamily family, ClipTextEncoder textEncoder, ClipTextEncoder? textEncoder2,
+        UnetModel unet, DiffusionVae vae, SchedulerConfig scheduler, bool forceZerosForEmptyPrompt)
+    {
+        ModelId = modelId;
+        Family = family;
+        TextEncoder = textEncoder;
+        TextEncoder2 = textEncoder2;
+        Unet = unet;
+        Vae = vae;
+        SchedulerConfig = scheduler;
+        ForceZerosForEmptyPrompt = forceZerosForEmptyPrompt;
+    }
+
+    public string ModelId { get; }
+
+    public DiffusionFamily Family { get; }
+
+    public ClipTextEncoder TextEncoder { get; }
+
+    public ClipTextEncoder? TextEncoder2 { get; }
+
+    public UnetModel Unet { get; }
+
+    public DiffusionVae Vae { get; }
+
+    public SchedulerConfig SchedulerConfig { get; }
+
+    /// <summary>SDXL's <c>force_zeros_for_empty_prompt</c> (model_index.json, default true): no negative prompt ⇒ zero embeddings.</summary>
+    public bool ForceZerosForEmptyPrompt { get; }
+
+    public SemaphoreSlim Gate { get; } = new(1, 1);
+
+    public static async Task<DiffusionModel> LoadAsync(string modelId, string folder, OnnxSessionFactory sessions)
+    {
+        if (!File.Exists(Path.Combine(folder, "model_index.json")))
+            throw new ModelLoadException(modelId, $"Model folder of {modelId} has no model_index.json; expected a diffusers/optimum ONNX export.");
+        var index = ReadJson(Path.Combine(folder, "model_index.json"));
+        var schedulerConfig = SchedulerConfigReader.Load(Path.Combine(folder, "scheduler", "scheduler_config.json"), modelId);
+        _ = SchedulerFactory.Create(schedulerConfig, modelId); // refuse an unsupported scheduler at load, not per request
+
+        var isXl = Directory.Exists(Path.Combine(folder, "text_encoder_2"));
+        var hasEncoder = File.Exists(Graph(folder, "vae_encoder"));
+        string[] components = isXl
+            ? ["text_encoder", "text_encoder_2", "unet", "vae_decoder"]
+            : ["text_encoder", "unet", "vae_decoder"];
+        var paths = components.Select(c => Graph(folder, c)).ToList();
+        foreach (var path in paths.Where(p => !File.Exists(p)))
+            throw new ModelLoadException(modelId, $"Model folder of {modelId} lacks {Path.GetRelativePath(folder, path)}.");
+        if (hasEncoder)
+            paths.Add(Graph(folder, "vae_encoder"));
+
+        var tokenizer = ClipTokenizer.Load(modelId, Path.Combine(folder, "tokenizer"));
+        var tokenizer2 = isXl ? ClipTokenizer.Load(modelId, Path.Combine(folder, "tokenizer_2")) : null;
+
+        var opened = await sessions.CreateAllAsync(modelId, paths).ConfigureAwait(false);
+        try
+        {
+            var next = 0;
+            var textEncoder = new ClipTextEncoder(modelId, opened[next++], tokenizer);
+            var textEncoder2 = isXl ? new ClipTextEncoder(modelId, opened[next++], tokenizer2!) : null;
+            var unet = new UnetModel(modelId, opened[next++]);
+            var decoder = opened[next++];
+            var vae = new DiffusionVae(modelId, folder, decoder, hasEncoder ? opened[next] : null);
+            var family = Classify(modelId, unet, vae, textEncoder, textEncoder2);
+            var forceZeros = !(index.TryGetProperty("force_zeros_for_empty_prompt", out var f) && f.ValueKind == JsonValueKind.False);
+            return new DiffusionModel(modelId, family, textEncoder, textEncoder2, unet, vae, schedulerConfig, forceZeros);
+        }
+        catch
+        {
+            foreach (var session in opened)
+                session.Dispose();
+            throw;
+        }
+    }
+
+    private static DiffusionFamily Classify(string modelId, UnetModel unet, DiffusionVae vae, ClipTextEncoder encoder, ClipTextEncoder? encoder2)
+    {
+        if (encoder2 is not null)
+        {
+            if (!unet.IsXl || !encoder.HasPenultimate || !encoder2.HasPenultimate || !encoder2.HasTextEmbeds)
+                throw new ModelLoadException(modelId,
+                    $"{modelId} has text_encoder_2 but is not a complete SDXL export: the UNet needs text_embeds and time_ids, and both encoders hidden_states.* outputs (text_encoder_2 also text_embeds).");
+            return DiffusionFamily.StableDiffusionXl;
+        }
+
+        if (unet.IsXl)
+            throw new ModelLoadException(modelId, $"The UNet of {modelId} takes SDXL conditioning but the folder has no text_encoder_2.");
+        if (unet.InChannels == 2 * vae.LatentChannels)
+        {
+            return vae.CanEncode
+                ? DiffusionFamily.InstructPix2Pix
+                : throw new ModelLoadException(modelId, $"{modelId} is an instruct-pix2pix model but has no vae_encoder.");
+        }
+
+        return unet.InChannels == vae.LatentChannels
+            ? DiffusionFamily.StableDiffusion
+            : throw new ModelLoadException(modelId,
+                $"The UNet of {modelId} takes {unet.InChannels} channels and its VAE has {vae.LatentChannels}: not a text-to-image, image-to-image or instruct-pix2pix model.");
+    }
+
+    private static string Graph(string folder, string component) => Path.Combine(folder, component, "model.onnx");
+
+    private static JsonElement ReadJson(string path)
+    {
+        using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+        return document.RootElement.Clone();
+    }
+
+    public void Dispose()
+    {
+        TextEncoder.Dispose();
+        TextEncoder2?.Dispose();
+        Unet.Dispose();
+        Vae.Dispose();
+        Gate.Dispose();
+    }
+}

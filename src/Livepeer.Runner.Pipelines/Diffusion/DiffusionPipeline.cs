@@ -1,0 +1,92 @@
+using Livepeer.Runner.Core.Configuration;
+using Livepeer.Runner.Core.Errors;
+using Livepeer.Runner.Core.Models;
+using Livepeer.Runner.Pipelines.Imaging;
+
+namespace Livepeer.Runner.Pipelines.Diffusion;
+
+/// <summary>A request to /text-to-image or /image-to-image as the route received it, before the per-model overrides.</summary>
+public sealed record DiffusionInput(
+    IReadOnlyList<string> Prompts,
+    IReadOnlyList<string> NegativePrompts,
+    long Width,
+    long Height,
+    double GuidanceScale,
+    long Steps,
+    string Loras,
+    double Strength = 1.0,
+    double ImageGuidanceScale = 1.5,
+    byte[]? Image = null);
+
+/// <summary>One generated image and the seed it came from.</summary>
+public sealed record GeneratedImage(byte[] Png, long Seed);
+
+/// <summary>
+/// /text-to-image and /image-to-image: checks the request, applies ai-runner's per-model overrides, runs the model
+/// under a lease, and encodes PNGs. Image i of a request uses seed + i, generated one after another.
+/// </summary>
+public sealed class DiffusionPipeline(ModelManager models, RunnerSettings settings)
+{
+    public async Task<IReadOnlyList<GeneratedImage>> RunAsync(ModelEntry model, DiffusionInput input, long seed, int count, CancellationToken cancellationToken)
+    {
+        if (count <= 0)
+            return [];
+        LoraRequest.EnsureNoneRequested(input.Loras);
+        var image = input.Image is { } bytes ? CropToMultipleOf8(ImageDecoder.Decode(bytes, settings.MaxImagePixels)) : null;
+        var width = image?.Width ?? input.Width;
+        var height = image?.Height ?? input.Height;
+        CheckSize(width, height);
+
+        using var lease = await models.AcquireAsync(model, cancellationToken).ConfigureAwait(false);
+        var engine = lease.Get<DiffusionModel>();
+        // diffusers' default when num_inference_steps is omitted: 100 for instruct-pix2pix, 50 for the others.
+        var steps = ModelOverrides.Steps(model.ModelId, input.Steps, engine.Family == DiffusionFamily.InstructPix2Pix ? 100 : 50);
+        var request = new DiffusionRequest(
+            input.Prompts, input.NegativePrompts, (int)width, (int)height,
+            ModelOverrides.GuidanceScale(model.ModelId, input.GuidanceScale), steps,
+            ModelOverrides.Strength(model.ModelId, input.Strength, steps), input.ImageGuidanceScale, image);
+        await engine.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var generator = new DiffusionGenerator(engine, request, cancellationToken);
+            var images = new List<GeneratedImage>(count);
+            for (var i = 0; i < count; i++)
+            {
+                var output = generator.Generate(unchecked((ulong)(seed + i)), cancellationToken);
+                images.Add(new GeneratedImage(PngEncoder.Encode(output, settings.PngCompressionLevel), seed + i));
+            }
+
+            return images;
+        }
+        finally
+        {
+            engine.Gate.Release();
+        }
+    }
+
+    /// <summary>diffusers' check_inputs: sides divisible by 8 (a ValueError, so ai-runner's 400 "Error during model execution").</summary>
+    private void CheckSize(long width, long height)
+    {
+        if (height % 8 != 0 || width % 8 != 0 || height <= 0 || width <= 0)
+            throw new InferenceException($"`height` and `width` have to be divisible by 8 but are {height} and {width}.");
+        if (width * height > settings.MaxImagePixels)
+            throw new BadInputException($"A {width}x{height} image has {width * height} pixels; this runner generates at most {settings.MaxImagePixels}.");
+    }
+
+    /// <summary>
+    /// The VAE needs sides divisible by 8. diffusers resizes down to the nearest multiple; this crops the few
+    /// remaining pixels (at most 7 per side) from the right and bottom instead, which keeps the content unscaled.
+    /// </summary>
+    private static RgbImage CropToMultipleOf8(RgbImage image)
+    {
+        int width = image.Width / 8 * 8, height = image.Height / 8 * 8;
+        if (width == image.Width && height == image.Height)
+            return image;
+        if (width == 0 || height == 0)
+            throw new InferenceException($"The input image is {image.Width}x{image.Height}; both sides must be at least 8 pixels.");
+        var cropped = new RgbImage(width, height);
+        for (var y = 0; y < height; y++)
+            image.Pixels.AsSpan(y * image.Width * 3, width * 3).CopyTo(cropped.Pixels.AsSpan(y * width * 3));
+        return cropped;
+    }
+}

@@ -1,0 +1,73 @@
+using Livepeer.Runner.Core.Errors;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Livepeer.Runner.Pipelines.Diffusion;
+
+/// <summary>
+/// The denoiser graph and its dialect, read from its inputs (MODEL-FORMATS §1.2): <c>timestep</c> is a rank-0 float
+/// (optimum ≥ 1.24), an i64 vector (optimum ≤ 1.23) or a float vector (legacy script); SDXL UNets add
+/// <c>text_embeds</c> and <c>time_ids</c>; instruct-pix2pix's <c>sample</c> has 8 channels.
+/// </summary>
+public sealed class UnetModel : IDisposable
+{
+    internal const string Sample = "sample";
+    internal const string Timestep = "timestep";
+    internal const string EncoderHiddenStates = "encoder_hidden_states";
+    internal const string TextEmbeds = "text_embeds";
+    internal const string TimeIds = "time_ids";
+
+    public UnetModel(string modelId, InferenceSession session)
+    {
+        Session = session;
+        var inputs = session.InputMetadata;
+        foreach (var required in new[] { Sample, Timestep, EncoderHiddenStates })
+        {
+            if (!inputs.ContainsKey(required))
+                throw new ModelLoadException(modelId, $"The UNet of {modelId} has no '{required}' input.");
+        }
+
+        foreach (var (name, meta) in inputs)
+        {
+            if (name != Timestep && meta.ElementType != typeof(float))
+                throw new ModelLoadException(modelId, $"The UNet of {modelId} takes {meta.ElementType.Name} '{name}'; only fp32 exports are supported.");
+        }
+
+        var extra = inputs.Keys.Except([Sample, Timestep, EncoderHiddenStates, TextEmbeds, TimeIds]).ToList();
+        if (extra.Count > 0)
+            throw new ModelLoadException(modelId,
+                $"The UNet of {modelId} has inputs this engine does not feed ({string.Join(", ", extra)}): LCM timestep_cond and the x4 upscaler's class_labels are not supported yet.");
+
+        var timestep = inputs[Timestep];
+        TimestepType = timestep.ElementType;
+        TimestepRank = timestep.Dimensions.Length;
+        if (TimestepType != typeof(float) && TimestepType != typeof(long) || TimestepRank > 1)
+            throw new ModelLoadException(modelId, $"The UNet of {modelId} takes a rank-{TimestepRank} {TimestepType.Name} timestep; expected a float or int64 scalar or vector.");
+
+        InChannels = inputs[Sample].Dimensions is [_, > 0 and var channels, ..] ? channels : 4;
+        HiddenWidth = inputs[EncoderHiddenStates].Dimensions is [_, _, > 0 and var width] ? width : -1;
+        IsXl = inputs.ContainsKey(TextEmbeds) && inputs.ContainsKey(TimeIds);
+        if (inputs.ContainsKey(TextEmbeds) != inputs.ContainsKey(TimeIds))
+            throw new ModelLoadException(modelId, $"The UNet of {modelId} has only one of text_embeds and time_ids.");
+        TimeIdsLength = IsXl && inputs[TimeIds].Dimensions is [_, > 0 and var n] ? n : 6;
+    }
+
+    internal InferenceSession Session { get; }
+
+    public Type TimestepType { get; }
+
+    public int TimestepRank { get; }
+
+    /// <summary>Channels of <c>sample</c>: 4 for SD/SDXL, 8 for instruct-pix2pix (noisy + image latents).</summary>
+    public int InChannels { get; }
+
+    /// <summary>The width of <c>encoder_hidden_states</c> when the graph fixes it, else −1.</summary>
+    public int HiddenWidth { get; }
+
+    /// <summary>SDXL-style: takes pooled <c>text_embeds</c> and <c>time_ids</c>.</summary>
+    public bool IsXl { get; }
+
+    /// <summary>6 (<c>[h, w, top, left, h, w]</c>), or 5 for refiner-style aesthetic conditioning.</summary>
+    public int TimeIdsLength { get; }
+
+    public void Dispose() => Session.Dispose();
+}
