@@ -24,7 +24,7 @@ public sealed class PipelineModelLoader(ModelLocator locator, OnnxSessionFactory
         IDisposable model = entry.Pipeline switch
         {
             PipelineNames.TextToImage or PipelineNames.ImageToImage =>
-                await DiffusionModel.LoadAsync(entry.ModelId, location, sessions.WithMemoryLimit(memoryLimitBytes)).ConfigureAwait(false),
+                await DiffusionModel.LoadAsync(entry.ModelId, location, sessions.WithMemoryLimit(memoryLimitBytes), settings.VaeTileLatents).ConfigureAwait(false),
             PipelineNames.Upscale => UpscaleModels.Load(entry.ModelId, location, sessions.WithMemoryLimit(memoryLimitBytes), settings.UpscaleTileSize),
             PipelineNames.Llm => LlmModel.Load(entry.ModelId, location, sessions.WithMemoryLimit(memoryLimitBytes)),
             _ => throw Engines.Unavailable(entry.Pipeline, entry.ModelId),

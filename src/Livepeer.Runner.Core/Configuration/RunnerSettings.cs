@@ -53,6 +53,9 @@ public sealed record RunnerSettings
     /// <summary>RUNNER_UPSCALE_TILE: side, in input pixels, of the tiles a super-resolution model runs on.</summary>
     public int UpscaleTileSize { get; init; } = 192;
 
+    /// <summary>RUNNER_VAE_TILE_LATENTS: latent side above which the VAE decodes tile by tile (128 = 1024 px); 0 never.</summary>
+    public int VaeTileLatents { get; init; } = 128;
+
     /// <summary>RUNNER_PNG_COMPRESSION: zlib level 0–9 for output PNGs (see README: speed vs size).</summary>
     public int PngCompressionLevel { get; init; } = 1;
 
@@ -99,6 +102,7 @@ public sealed record RunnerSettings
             UpscaleMaxOutputPixels = Long(read, "RUNNER_UPSCALE_MAX_OUTPUT_PIXELS", defaults.UpscaleMaxOutputPixels, 1),
             UpscaleTileSize = Int(read, "RUNNER_UPSCALE_TILE", defaults.UpscaleTileSize, 32, 4096),
             PngCompressionLevel = Int(read, "RUNNER_PNG_COMPRESSION", defaults.PngCompressionLevel, 0, 9),
+            VaeTileLatents = Int(read, "RUNNER_VAE_TILE_LATENTS", defaults.VaeTileLatents, 0, 4096),
             CpuMemoryBytes = Long(read, "RUNNER_CPU_MEMORY_BYTES", defaults.CpuMemoryBytes, 1),
             GpuReserveBytes = Long(read, "RUNNER_GPU_RESERVE_BYTES", defaults.GpuReserveBytes, 0),
             KeepAlive = TimeSpan.FromSeconds(Long(read, "RUNNER_KEEP_ALIVE_SECONDS", (long)defaults.KeepAlive.TotalSeconds, long.MinValue / 1_000_000_000, long.MaxValue / 1_000_000_000)),

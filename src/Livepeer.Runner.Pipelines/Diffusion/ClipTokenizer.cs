@@ -42,8 +42,8 @@ public sealed class ClipTokenizer
         if (!File.Exists(vocabPath) || !File.Exists(mergesPath))
             throw new ModelLoadException(modelId, $"The CLIP tokenizer of {modelId} needs vocab.json and merges.txt in '{folder}'.");
 
-        var config = ReadJson(Path.Combine(folder, "tokenizer_config.json"));
-        var map = ReadJson(Path.Combine(folder, "special_tokens_map.json"));
+        var config = ModelFolderJson.Read(Path.Combine(folder, "tokenizer_config.json"));
+        var map = ModelFolderJson.Read(Path.Combine(folder, "special_tokens_map.json"));
         Dictionary<string, int> vocab;
         using (var stream = File.OpenRead(vocabPath))
             vocab = JsonSerializer.Deserialize<Dictionary<string, int>>(stream) ?? [];
@@ -89,13 +89,6 @@ public sealed class ClipTokenizer
 
     private static string CollapseWhitespace(string text) => Regex.Replace(text, @"\s+", " ").Trim();
 
-    private static JsonElement? ReadJson(string path)
-    {
-        if (!File.Exists(path))
-            return null;
-        using var document = JsonDocument.Parse(File.ReadAllBytes(path));
-        return document.RootElement.Clone();
-    }
 
     /// <summary>A special token is either a string or an AddedToken object with "content"; tokenizer_config.json wins.</summary>
     private static string? TokenText(JsonElement? config, JsonElement? map, string name)

@@ -57,7 +57,7 @@ public sealed class DiffusionModel : IDisposable
 
     public SemaphoreSlim Gate { get; } = new(1, 1);
 
-    public static async Task<DiffusionModel> LoadAsync(string modelId, string folder, OnnxSessionFactory sessions)
+    public static async Task<DiffusionModel> LoadAsync(string modelId, string folder, OnnxSessionFactory sessions, int vaeTileLatents = 0)
     {
         if (!File.Exists(Path.Combine(folder, "model_index.json")))
             throw new ModelLoadException(modelId, $"Model folder of {modelId} has no model_index.json; expected a diffusers/optimum ONNX export.");
@@ -87,7 +87,7 @@ public sealed class DiffusionModel : IDisposable
             var textEncoder2 = isXl ? new ClipTextEncoder(modelId, opened[next++], tokenizer2!) : null;
             var unet = new UnetModel(modelId, opened[next++]);
             var decoder = opened[next++];
-            var vae = new DiffusionVae(modelId, folder, decoder, hasEncoder ? opened[next] : null);
+            var vae = new DiffusionVae(modelId, folder, decoder, hasEncoder ? opened[next] : null, vaeTileLatents);
             var family = Classify(modelId, unet, vae, textEncoder, textEncoder2);
             var forceZeros = !(index.TryGetProperty("force_zeros_for_empty_prompt", out var f) && f.ValueKind == JsonValueKind.False);
             return new DiffusionModel(modelId, family, textEncoder, textEncoder2, unet, vae, schedulerConfig, forceZeros);

@@ -22,13 +22,14 @@ public sealed class DiffusionVae : IDisposable
     private readonly InferenceSession? _encoder;
     private readonly string? _encoderOutput;
 
-    public DiffusionVae(string modelId, string folder, InferenceSession decoder, InferenceSession? encoder)
+    public DiffusionVae(string modelId, string folder, InferenceSession decoder, InferenceSession? encoder, int tileLatents = 0)
     {
         _decoder = decoder;
+        TileLatents = tileLatents;
         _encoder = encoder;
         if (!decoder.InputMetadata.TryGetValue(DecoderInput, out var latent))
             throw new ModelLoadException(modelId, $"The VAE decoder of {modelId} has no '{DecoderInput}' input.");
-        var config = ReadConfig(Path.Combine(folder, "vae_decoder", "config.json"));
+        var config = ModelFolderJson.Read(Path.Combine(folder, "vae_decoder", "config.json"));
         LatentChannels = latent.Dimensions is [_, > 0 and var c, ..] ? c : IntOf(config, "latent_channels") ?? 4;
         var blocks = config is { } json && json.TryGetProperty("block_out_channels", out var b) && b.ValueKind == JsonValueKind.Array ? b.GetArrayLength() : 4;
         // Like the optimum runtime: scaling_factor, or 2^(blocks-1) when the config lacks it.
@@ -56,23 +57,37 @@ public sealed class DiffusionVae : IDisposable
 
     public bool CanEncode => _encoder is not null;
 
-    /// <summary>latent / scaling_factor → decoder → (x/2 + 0.5) clamped, rounded to bytes.</summary>
+    /// <summary>Latent side above which <see cref="Decode"/> goes tile by tile; 0: never.</summary>
+    public int TileLatents { get; }
+
+    /// <summary>
+    /// latent / scaling_factor → decoder → (x/2 + 0.5) clamped, rounded to bytes. Latents larger than
+    /// <see cref="TileLatents"/> on a side decode as overlapping tiles blended linearly across the overlap (the idea
+    /// of diffusers' tiled VAE decode), so the decoder's memory stays that of one tile whatever the image size.
+    /// </summary>
     public RgbImage Decode(ReadOnlySpan<float> latents, int latentHeight, int latentWidth, CancellationToken cancellationToken)
     {
         var scaled = new float[latents.Length];
         TensorPrimitives.Divide(latents, ScalingFactor, scaled);
-        using var input = OrtValue.CreateTensorValueFromMemory(scaled, [1, LatentChannels, latentHeight, latentWidth]);
-        using var results = OnnxRun.Run(_decoder, [DecoderInput], [input], [_decoder.OutputNames[0]], cancellationToken);
-        var shape = results[0].GetTensorTypeAndShape().Shape;
-        int height = (int)shape[2], width = (int)shape[3];
-        var planar = results[0].GetTensorDataAsSpan<float>();
+        var height = latentHeight * DownFactor;
+        var width = latentWidth * DownFactor;
+        var sum = new float[3 * height * width];
+        var weight = new float[height * width];
+        foreach (var tile in VaeTiles.Plan(latentHeight, latentWidth, TileLatents))
+        {
+            var input = VaeTiles.Crop(scaled, LatentChannels, latentHeight, latentWidth, tile);
+            using var value = OrtValue.CreateTensorValueFromMemory(input, [1, LatentChannels, tile.Height, tile.Width]);
+            using var results = OnnxRun.Run(_decoder, [DecoderInput], [value], [_decoder.OutputNames[0]], cancellationToken);
+            VaeTiles.Accumulate(results[0].GetTensorDataAsSpan<float>(), tile, DownFactor, VaeTiles.Overlap(TileLatents), latentHeight, latentWidth, sum, weight, width, height);
+        }
+
         var plane = height * width;
         var image = new RgbImage(width, height);
         var pixels = image.Pixels;
         for (var p = 0; p < plane; p++)
         {
             for (var c = 0; c < 3; c++)
-                pixels[(p * 3) + c] = ToByte(planar[(c * plane) + p]);
+                pixels[(p * 3) + c] = ToByte(sum[(c * plane) + p] / weight[p]);
         }
 
         return image;
@@ -104,13 +119,6 @@ public sealed class DiffusionVae : IDisposable
 
     private static byte ToByte(float value) => (byte)MathF.Round(Math.Clamp((value / 2f) + 0.5f, 0f, 1f) * 255f);
 
-    private static JsonElement? ReadConfig(string path)
-    {
-        if (!File.Exists(path))
-            return null;
-        using var document = JsonDocument.Parse(File.ReadAllBytes(path));
-        return document.RootElement.Clone();
-    }
 
     private static int? IntOf(JsonElement? config, string name) =>
         config is { } json && json.TryGetProperty(name, out var v) && v.TryGetInt32(out var i) ? i : null;
