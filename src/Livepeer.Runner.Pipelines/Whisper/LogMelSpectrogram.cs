@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace Livepeer.Runner.Pipelines.Whisper;
@@ -61,19 +60,12 @@ public sealed class LogMelSpectrogram
         }
 
         var power = new float[Frames * Bins]; // frame-major, so each mel value is one contiguous dot product
-        var fft = new MixedRadixFft(FftLength);
-        var frame = new Complex[FftLength];
-        var spectrum = new Complex[FftLength];
+        var fft = new RealFft(FftLength);
         var windowed = new float[FftLength];
         for (var t = 0; t < Frames; t++)
         {
             TensorPrimitives.Multiply(padded.AsSpan(t * HopLength, FftLength), HannWindow, windowed);
-            for (var n = 0; n < FftLength; n++)
-                frame[n] = windowed[n];
-            fft.Forward(frame, spectrum);
-            var row = power.AsSpan(t * Bins, Bins);
-            for (var k = 0; k < Bins; k++)
-                row[k] = (float)((spectrum[k].Real * spectrum[k].Real) + (spectrum[k].Imaginary * spectrum[k].Imaginary));
+            fft.Power(windowed, power.AsSpan(t * Bins, Bins));
         }
 
         for (var m = 0; m < MelBins; m++)

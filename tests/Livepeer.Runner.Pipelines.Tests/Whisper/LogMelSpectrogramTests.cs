@@ -32,6 +32,28 @@ public sealed class LogMelSpectrogramTests
     }
 
     [Theory]
+    [InlineData(400)]
+    [InlineData(14)]
+    [InlineData(2)]
+    public void RealFft_PowerMatchesANaiveDft(int length)
+    {
+        var random = new Random(length);
+        var input = Enumerable.Range(0, length).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        var power = new float[(length / 2) + 1];
+
+        new RealFft(length).Power(input, power);
+
+        for (var k = 0; k <= length / 2; k++)
+        {
+            var expected = Complex.Zero;
+            for (var n = 0; n < length; n++)
+                expected += input[n] * Complex.FromPolarCoordinates(1, -2 * Math.PI * k * n / length);
+            var expectedPower = expected.Magnitude * expected.Magnitude;
+            Assert.True(Math.Abs(expectedPower - power[k]) < 1e-4 * Math.Max(1, expectedPower), $"bin {k}: {power[k]} vs {expectedPower}");
+        }
+    }
+
+    [Theory]
     [InlineData(80)]
     [InlineData(128)]
     public void SlaneyFilterBank_MatchesWhispersMelFilters(int melBins)
