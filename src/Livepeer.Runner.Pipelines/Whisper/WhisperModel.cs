@@ -9,7 +9,8 @@ namespace Livepeer.Runner.Pipelines.Whisper;
 /// Whisper on ONNX Runtime from the optimum export layout: <c>encoder_model.onnx</c> plus the merged decoder (or the
 /// split pair), greedy decoding with the KV cache carried as OrtValues, the prompt and suppress rules from the
 /// model's <c>generation_config.json</c>. Long audio is cut into windows (<see cref="WindowPlan"/>) that are encoded
-/// and decoded together in batches of <see cref="MaxBatch"/>. One request at a time runs on a model.
+/// and decoded together in batches of up to <see cref="MaxBatch"/> (or one at a time when the export fixed its batch
+/// axis to 1). One request at a time runs on a model.
 /// </summary>
 public sealed class WhisperModel : IDisposable
 {
@@ -31,12 +32,16 @@ public sealed class WhisperModel : IDisposable
         var melInput = encoder.InputMetadata["input_features"].Dimensions;
         if (melInput.Length != 3 || melInput[1] != config.MelBins)
             throw new ModelLoadException(modelId, $"{modelId}: the encoder takes input_features [{string.Join(",", melInput)}], but preprocessor_config.json says {config.MelBins} mel bins.");
+        BatchSize = melInput[0] > 0 ? Math.Min(melInput[0], MaxBatch) : MaxBatch;
     }
 
     public string ModelId { get; }
     public WhisperConfig Config { get; }
     public WhisperTokenizer Tokenizer { get; }
     public bool UsesMergedDecoder => _decoder.IsMerged;
+
+    /// <summary>Windows encoded and decoded together: <see cref="MaxBatch"/> unless the graph fixes its batch axis.</summary>
+    public int BatchSize { get; }
 
     public static WhisperModel Load(string modelId, string directory, OnnxSessionFactory sessions, bool preferMergedDecoder = true)
     {
@@ -79,9 +84,9 @@ public sealed class WhisperModel : IDisposable
         {
             var plan = WindowPlan.For(samples);
             var results = new List<WhisperWindowResult>(plan.Count);
-            for (var first = 0; first < plan.Count; first += MaxBatch)
+            for (var first = 0; first < plan.Count; first += BatchSize)
             {
-                var batch = plan.Skip(first).Take(MaxBatch).ToArray();
+                var batch = plan.Skip(first).Take(BatchSize).ToArray();
                 results.AddRange(DecodeBatch(samples, batch, language, task, options, cancellationToken));
             }
 

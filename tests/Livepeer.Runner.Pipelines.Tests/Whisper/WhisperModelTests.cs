@@ -40,6 +40,7 @@ public sealed class WhisperModelTests
 
         Assert.Equal(melBins, model.Config.MelBins);
         Assert.True(model.UsesMergedDecoder);
+        Assert.Equal(WhisperModel.MaxBatch, model.BatchSize); // the fixtures' batch axis is dynamic
     }
 
     [Fact]
