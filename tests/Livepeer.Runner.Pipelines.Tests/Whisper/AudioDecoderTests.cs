@@ -168,6 +168,26 @@ public sealed class AudioDecoderTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Decoder.DecodeAsync(file, cancelled.Token));
     }
 
+    [Fact]
+    public async Task Decode_UploadThatNeverEnds_TimesOutAsUnsupportedMedia()
+    {
+        var decoder = new AudioDecoder(new AudioDecoderOptions { Timeout = TimeSpan.FromMilliseconds(300) });
+        await using var file = File.OpenRead(AudioFiles.JfkWav);
+
+        var e = await Assert.ThrowsAsync<UnsupportedMediaException>(() => decoder.DecodeAsync(new StallingStream(file, onStall: null), CancellationToken.None));
+
+        Assert.IsType<TimeoutException>(e.InnerException);
+    }
+
+    [Fact]
+    public async Task Decode_CancelledWhileFfmpegRuns_ThrowsOperationCanceled()
+    {
+        using var request = new CancellationTokenSource();
+        await using var file = File.OpenRead(AudioFiles.JfkWav);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Decoder.DecodeAsync(new StallingStream(file, request.Cancel), request.Token));
+    }
+
     private static double Correlation(float[] a, float[] b)
     {
         var n = Math.Min(a.Length, b.Length);
@@ -180,6 +200,38 @@ public sealed class AudioDecoderTests
         }
 
         return ab / Math.Sqrt(aa * bb);
+    }
+
+    /// <summary>Gives the first 64 KiB of <paramref name="inner"/>, then calls <paramref name="onStall"/> and blocks until cancelled.</summary>
+    private sealed class StallingStream(Stream inner, Action? onStall) : Stream
+    {
+        private int _given;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_given < 65536)
+            {
+                var read = await inner.ReadAsync(buffer[..Math.Min(buffer.Length, 65536 - _given)], cancellationToken);
+                _given += read;
+                return read;
+            }
+
+            onStall?.Invoke();
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return 0;
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private sealed class UnseekableStream(Stream inner) : Stream
