@@ -35,21 +35,37 @@ public sealed class AudioDecoder(AudioDecoderOptions options)
     {
         var start = new ProcessStartInfo(ffmpegPath) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add("-version");
+        Process? process;
         try
         {
-            using var process = Process.Start(start);
-            if (process is null)
-                return false;
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(10));
-            var drain = Task.WhenAll(process.StandardOutput.ReadToEndAsync(timeout.Token), process.StandardError.ReadToEndAsync(timeout.Token));
-            await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
-            await drain.ConfigureAwait(false);
-            return process.ExitCode == 0;
+            process = Process.Start(start);
         }
         catch (Win32Exception)
         {
             return false; // not on PATH / not executable
+        }
+
+        if (process is null)
+            return false;
+        using (process)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(10));
+            try
+            {
+                var drain = Task.WhenAll(process.StandardOutput.ReadToEndAsync(timeout.Token), process.StandardError.ReadToEndAsync(timeout.Token));
+                await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+                await drain.ConfigureAwait(false);
+                return process.ExitCode == 0;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return false; // hung: not a usable ffmpeg
+            }
+            finally
+            {
+                Kill(process);
+            }
         }
     }
 

@@ -178,6 +178,7 @@ public sealed class WhisperModelTests
 
         // Chunks are in file time: monotonic, inside the audio, and the later windows' chunks start after their offsets.
         var duration = samples.Length / 16_000.0;
+        Assert.Contains(transcription.Chunks, c => c.Start >= windows[1].StartSeconds); // chunks from later windows exist
         var previous = 0.0;
         foreach (var chunk in transcription.Chunks)
         {
