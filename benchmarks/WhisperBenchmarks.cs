@@ -1,0 +1,73 @@
+using BenchmarkDotNet.Attributes;
+using Livepeer.Runner.Core.Configuration;
+using Livepeer.Runner.Onnx;
+using Livepeer.Runner.Pipelines.Whisper;
+using Livepeer.Runner.Testing;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Livepeer.Runner.Benchmarks;
+
+/// <summary>
+/// The audio-to-text path before and around the model: ffmpeg decode + resample of jfk.flac (44.1 kHz stereo
+/// 24-bit, 11 s), the log-mel of one 30 s window (80 and 128 bins), planning the windows of 95 s, and the tiny
+/// Whisper decoder's prompt pass plus one cached step (merged graph).
+/// </summary>
+[MemoryDiagnoser]
+public class WhisperBenchmarks
+{
+    private readonly AudioDecoder _audio = new(new AudioDecoderOptions());
+    private readonly LogMelSpectrogram _mel80 = new(80);
+    private readonly LogMelSpectrogram _mel128 = new(128);
+    private byte[] _flac = [];
+    private float[] _thirtySeconds = [];
+    private float[] _ninetyFiveSeconds = [];
+    private WhisperDecoder _decoder = null!;
+    private OrtValue _encoderHidden = null!;
+    private long[] _prompt = [];
+
+    [GlobalSetup]
+    public async Task Setup()
+    {
+        _flac = await File.ReadAllBytesAsync(TestPaths.Asset("whisper", "jfk.flac"));
+        var speech = await _audio.DecodeAsync(new MemoryStream(_flac), CancellationToken.None);
+        _thirtySeconds = [.. Enumerable.Range(0, LogMelSpectrogram.WindowSamples).Select(i => speech[i % speech.Length])];
+        _ninetyFiveSeconds = [.. Enumerable.Range(0, 95 * LogMelSpectrogram.SampleRate).Select(i => speech[i % speech.Length])];
+
+        var directory = TestPaths.Model("tiny", "whisper-tiny");
+        var sessions = new OnnxSessionFactory(new RunnerSettings { ExecutionProvider = "cpu" });
+        _decoder = WhisperDecoder.Load("whisper-tiny", directory, sessions);
+        var config = WhisperConfig.Load(directory);
+        var random = new Random(1);
+        var dModel = _decoder.Heads * _decoder.HeadDim;
+        var hidden = Enumerable.Range(0, 1500 * dModel).Select(_ => (float)random.NextDouble()).ToArray();
+        _encoderHidden = OrtValue.CreateTensorValueFromMemory(hidden, [1, 1500, dModel]);
+        _prompt = [config.DecoderStartTokenId, config.LanguageToId["<|en|>"], config.TaskToId["transcribe"], config.NoTimestampsTokenId];
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _encoderHidden.Dispose();
+        _decoder.Dispose();
+    }
+
+    [Benchmark]
+    public Task<float[]> DecodeAndResampleFlac() => _audio.DecodeAsync(new MemoryStream(_flac), CancellationToken.None);
+
+    [Benchmark]
+    public float[] LogMel80Of30Seconds() => _mel80.Compute(_thirtySeconds);
+
+    [Benchmark]
+    public float[] LogMel128Of30Seconds() => _mel128.Compute(_thirtySeconds);
+
+    [Benchmark]
+    public int PlanWindowsOf95Seconds() => WindowPlan.For(_ninetyFiveSeconds).Count;
+
+    [Benchmark]
+    public int TinyDecoderPromptPlusOneStep()
+    {
+        using var state = _decoder.Start(_encoderHidden, _prompt, 1, CancellationToken.None);
+        _decoder.Step(state, _encoderHidden, [220], CancellationToken.None);
+        return state.Length;
+    }
+}

@@ -1,0 +1,229 @@
+using Livepeer.Runner.Core.Errors;
+using Livepeer.Runner.Onnx;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace Livepeer.Runner.Pipelines.Whisper;
+
+/// <summary>
+/// The optimum decoder in either form (MODEL-FORMATS §4.2): <c>decoder_model_merged.onnx</c> with
+/// <c>use_cache_branch</c>, or <c>decoder_model.onnx</c> for the prompt plus <c>decoder_with_past_model.onnx</c> for
+/// each later token. The KV cache stays in ONNX Runtime's own <see cref="OrtValue"/>s from step to step: self-attention
+/// presents feed the next step's pasts, cross-attention keys/values are kept from step 0 (the merged graph's cache
+/// branch returns empty ones).
+/// </summary>
+internal sealed class WhisperDecoder : IDisposable
+{
+    private readonly InferenceSession _first;
+    private readonly InferenceSession? _withPast; // null: _first is the merged graph
+    private readonly string[] _firstOutputs;
+    private readonly string[] _withPastOutputs;
+
+    private WhisperDecoder(InferenceSession first, InferenceSession? withPast)
+    {
+        _first = first;
+        _withPast = withPast;
+        Layers = first.InputNames.Count(n => n.StartsWith("past_key_values.", StringComparison.Ordinal) && n.EndsWith(".decoder.key", StringComparison.Ordinal));
+        if (Layers == 0)
+            Layers = first.OutputNames.Count(n => n.StartsWith("present.", StringComparison.Ordinal) && n.EndsWith(".decoder.key", StringComparison.Ordinal));
+        var keyDims = first.OutputMetadata["present.0.decoder.key"].Dimensions;
+        Heads = keyDims[1];
+        HeadDim = keyDims[3];
+        _firstOutputs = ["logits", .. PresentNames(encoder: true)];
+        _withPastOutputs = IsMerged ? _firstOutputs : ["logits", .. PresentNames(encoder: false)];
+    }
+
+    public int Layers { get; }
+    public int Heads { get; }
+    public int HeadDim { get; }
+    public bool IsMerged => _withPast is null;
+
+    public static WhisperDecoder Load(string modelId, string directory, OnnxSessionFactory sessions, bool preferMerged = true)
+    {
+        var merged = Path.Combine(directory, "decoder_model_merged.onnx");
+        var plain = Path.Combine(directory, "decoder_model.onnx");
+        var withPast = Path.Combine(directory, "decoder_with_past_model.onnx");
+        if (File.Exists(merged) && (preferMerged || !File.Exists(plain) || !File.Exists(withPast)))
+            return new WhisperDecoder(sessions.Create(modelId, merged), null);
+        if (!File.Exists(plain) || !File.Exists(withPast))
+            throw new ModelLoadException(modelId, $"{modelId} has neither decoder_model_merged.onnx nor decoder_model.onnx + decoder_with_past_model.onnx.");
+
+        var first = sessions.Create(modelId, plain);
+        try
+        {
+            return new WhisperDecoder(first, sessions.Create(modelId, withPast));
+        }
+        catch
+        {
+            first.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs the prompt <c>[batch, promptLength]</c>; the returned state owns the cache.</summary>
+    public DecoderState Start(OrtValue encoderHidden, long[] promptIds, int batch, CancellationToken cancellationToken)
+    {
+        var promptLength = promptIds.Length / batch;
+        using var ids = OrtValue.CreateTensorValueFromMemory(promptIds, [batch, promptLength]);
+        var names = new List<string> { "input_ids", "encoder_hidden_states" };
+        var values = new List<OrtValue> { ids, encoderHidden };
+        var owned = new List<OrtValue>();
+        try
+        {
+            if (IsMerged)
+            {
+                foreach (var name in PastNames())
+                {
+                    var empty = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, [batch, Heads, 0, HeadDim]);
+                    owned.Add(empty);
+                    names.Add(name);
+                    values.Add(empty);
+                }
+
+                owned.Add(AddFlag(names, values, false));
+            }
+
+            AddCachePosition(_first, names, values, owned, 0, promptLength);
+            var results = OnnxRun.Run(_first, names, values, _firstOutputs, cancellationToken);
+            return new DecoderState(results, Layers, promptLength);
+        }
+        finally
+        {
+            foreach (var value in owned)
+                value.Dispose();
+        }
+    }
+
+    /// <summary>Feeds one token per row; the state's logits and cache move on by one position.</summary>
+    public void Step(DecoderState state, OrtValue encoderHidden, long[] nextIds, CancellationToken cancellationToken)
+    {
+        var batch = nextIds.Length;
+        using var ids = OrtValue.CreateTensorValueFromMemory(nextIds, [batch, 1]);
+        var names = new List<string> { "input_ids" };
+        var values = new List<OrtValue> { ids };
+        var owned = new List<OrtValue>();
+        try
+        {
+            if (IsMerged)
+            {
+                names.Add("encoder_hidden_states");
+                values.Add(encoderHidden);
+            }
+
+            for (var i = 0; i < Layers; i++)
+            {
+                names.AddRange([$"past_key_values.{i}.decoder.key", $"past_key_values.{i}.decoder.value", $"past_key_values.{i}.encoder.key", $"past_key_values.{i}.encoder.value"]);
+                values.AddRange([state.SelfKey(i), state.SelfValue(i), state.CrossKey(i), state.CrossValue(i)]);
+            }
+
+            if (IsMerged)
+                owned.Add(AddFlag(names, values, true));
+            var session = _withPast ?? _first;
+            AddCachePosition(session, names, values, owned, state.Length, 1);
+            var results = OnnxRun.Run(session, names, values, _withPastOutputs, cancellationToken);
+            state.Advance(results);
+        }
+        finally
+        {
+            foreach (var value in owned)
+                value.Dispose();
+        }
+    }
+
+    private static OrtValue AddFlag(List<string> names, List<OrtValue> values, bool useCache)
+    {
+        var flag = OrtValue.CreateTensorValueFromMemory(new[] { useCache }, [1]);
+        names.Add("use_cache_branch");
+        values.Add(flag);
+        return flag;
+    }
+
+    // Exports made with transformers 4.43–4.45 take cache_position = arange(past, past + new) (MODEL-FORMATS §4.2).
+    private static void AddCachePosition(InferenceSession session, List<string> names, List<OrtValue> values, List<OrtValue> owned, int past, int length)
+    {
+        if (!session.InputMetadata.ContainsKey("cache_position"))
+            return;
+        var positions = new long[length];
+        for (var i = 0; i < length; i++)
+            positions[i] = past + i;
+        var value = OrtValue.CreateTensorValueFromMemory(positions, [length]);
+        owned.Add(value);
+        names.Add("cache_position");
+        values.Add(value);
+    }
+
+    private IEnumerable<string> PastNames()
+    {
+        for (var i = 0; i < Layers; i++)
+        {
+            yield return $"past_key_values.{i}.decoder.key";
+            yield return $"past_key_values.{i}.decoder.value";
+            yield return $"past_key_values.{i}.encoder.key";
+            yield return $"past_key_values.{i}.encoder.value";
+        }
+    }
+
+    private IEnumerable<string> PresentNames(bool encoder)
+    {
+        for (var i = 0; i < Layers; i++)
+        {
+            yield return $"present.{i}.decoder.key";
+            yield return $"present.{i}.decoder.value";
+            if (encoder)
+            {
+                yield return $"present.{i}.encoder.key";
+                yield return $"present.{i}.encoder.value";
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _first.Dispose();
+        _withPast?.Dispose();
+    }
+}
+
+/// <summary>
+/// One batch's decoder cache and latest logits. Step 0's outputs are kept for the whole decode (they own the
+/// cross-attention keys/values); each later step's outputs replace the previous later step's.
+/// </summary>
+internal sealed class DecoderState(IDisposableReadOnlyCollection<OrtValue> first, int layers, int length) : IDisposable
+{
+    private IDisposableReadOnlyCollection<OrtValue>? _latest;
+
+    /// <summary>Tokens in the cache.</summary>
+    public int Length { get; private set; } = length;
+
+    private IDisposableReadOnlyCollection<OrtValue> Current => _latest ?? first;
+
+    // Step 0 (and the merged graph): logits, then 4 presents per layer; the split with-past graph: 2 per layer.
+    private int SelfStride => _latest is null || _latest.Count == 1 + (4 * layers) ? 4 : 2;
+
+    public OrtValue SelfKey(int layer) => Current[1 + (layer * SelfStride)];
+    public OrtValue SelfValue(int layer) => Current[2 + (layer * SelfStride)];
+    public OrtValue CrossKey(int layer) => first[3 + (layer * 4)];
+    public OrtValue CrossValue(int layer) => first[4 + (layer * 4)];
+
+    /// <summary>Logits of the last position of row <paramref name="row"/>: <c>[vocab]</c>.</summary>
+    public ReadOnlySpan<float> LastLogits(int row)
+    {
+        var logits = Current[0];
+        var shape = logits.GetTensorTypeAndShape().Shape;
+        var (steps, vocab) = ((int)shape[1], (int)shape[2]);
+        return logits.GetTensorDataAsSpan<float>().Slice(((row * steps) + steps - 1) * vocab, vocab);
+    }
+
+    public void Advance(IDisposableReadOnlyCollection<OrtValue> next)
+    {
+        _latest?.Dispose();
+        _latest = next;
+        Length++;
+    }
+
+    public void Dispose()
+    {
+        _latest?.Dispose();
+        first.Dispose();
+    }
+}

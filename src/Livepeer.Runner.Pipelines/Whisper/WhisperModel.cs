@@ -1,0 +1,222 @@
+using System.Numerics.Tensors;
+using Livepeer.Runner.Core.Errors;
+using Livepeer.Runner.Onnx;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Livepeer.Runner.Pipelines.Whisper;
+
+/// <summary>
+/// Whisper on ONNX Runtime from the optimum export layout: <c>encoder_model.onnx</c> plus the merged decoder (or the
+/// split pair), greedy decoding with the KV cache carried as OrtValues, the prompt and suppress rules from the
+/// model's <c>generation_config.json</c>. Long audio is cut into windows (<see cref="WindowPlan"/>) that are encoded
+/// and decoded together in batches of up to <see cref="MaxBatch"/> (or one at a time when the export fixed its batch
+/// axis to 1). One request at a time runs on a model.
+/// </summary>
+public sealed class WhisperModel : IDisposable
+{
+    public const int MaxBatch = 8;
+
+    private readonly InferenceSession _encoder;
+    private readonly WhisperDecoder _decoder;
+    private readonly LogMelSpectrogram _mel;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    private WhisperModel(string modelId, InferenceSession encoder, WhisperDecoder decoder, WhisperConfig config, WhisperTokenizer tokenizer)
+    {
+        ModelId = modelId;
+        _encoder = encoder;
+        _decoder = decoder;
+        Config = config;
+        Tokenizer = tokenizer;
+        _mel = new LogMelSpectrogram(config.MelBins, config.MelFilters);
+        var melInput = encoder.InputMetadata["input_features"].Dimensions;
+        if (melInput.Length != 3 || melInput[1] != config.MelBins)
+            throw new ModelLoadException(modelId, $"{modelId}: the encoder takes input_features [{string.Join(",", melInput)}], but preprocessor_config.json says {config.MelBins} mel bins.");
+        BatchSize = melInput[0] > 0 ? Math.Min(melInput[0], MaxBatch) : MaxBatch;
+    }
+
+    public string ModelId { get; }
+    public WhisperConfig Config { get; }
+    public WhisperTokenizer Tokenizer { get; }
+    public bool UsesMergedDecoder => _decoder.IsMerged;
+
+    /// <summary>Windows encoded and decoded together: <see cref="MaxBatch"/> unless the graph fixes its batch axis.</summary>
+    public int BatchSize { get; }
+
+    public static WhisperModel Load(string modelId, string directory, OnnxSessionFactory sessions, bool preferMergedDecoder = true)
+    {
+        var config = WhisperConfig.Load(directory);
+        var tokenizer = WhisperTokenizer.Load(Path.Combine(directory, "tokenizer.json"));
+        var encoder = sessions.Create(modelId, Path.Combine(directory, "encoder_model.onnx"));
+        try
+        {
+            var decoder = WhisperDecoder.Load(modelId, directory, sessions, preferMergedDecoder);
+            try
+            {
+                return new WhisperModel(modelId, encoder, decoder, config, tokenizer);
+            }
+            catch
+            {
+                decoder.Dispose();
+                throw;
+            }
+        }
+        catch
+        {
+            encoder.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Transcribes 16 kHz mono samples (see <see cref="AudioDecoder"/>).</summary>
+    public async Task<WhisperTranscription> TranscribeAsync(float[] samples, WhisperOptions options, CancellationToken cancellationToken)
+    {
+        var windows = await DecodeWindowsAsync(samples, options, cancellationToken).ConfigureAwait(false);
+        return WhisperSegments.Build(windows, Tokenizer, Config, options.ReturnTimestamps);
+    }
+
+    internal async Task<IReadOnlyList<WhisperWindowResult>> DecodeWindowsAsync(float[] samples, WhisperOptions options, CancellationToken cancellationToken)
+    {
+        var task = ResolveTask(options.Task);
+        var language = ResolveLanguage(options.Language);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var plan = WindowPlan.For(samples);
+            var results = new List<WhisperWindowResult>(plan.Count);
+            for (var first = 0; first < plan.Count; first += BatchSize)
+            {
+                var batch = plan.Skip(first).Take(BatchSize).ToArray();
+                results.AddRange(DecodeBatch(samples, batch, language, task, options, cancellationToken));
+            }
+
+            return results;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private List<WhisperWindowResult> DecodeBatch(float[] samples, WindowPlan.Window[] windows, int? language, int? task, WhisperOptions options, CancellationToken cancellationToken)
+    {
+        var batch = windows.Length;
+        var featureSize = Config.MelBins * LogMelSpectrogram.Frames;
+        var features = new float[batch * featureSize];
+        for (var b = 0; b < batch; b++)
+            _mel.Compute(samples.AsSpan(windows[b].Start, windows[b].Length), features.AsSpan(b * featureSize, featureSize));
+
+        using var featureValue = OrtValue.CreateTensorValueFromMemory(features, [batch, Config.MelBins, LogMelSpectrogram.Frames]);
+        using var encoded = OnnxRun.Run(_encoder, ["input_features"], [featureValue], ["last_hidden_state"], cancellationToken);
+        var hidden = encoded[0];
+
+        var languages = language is { } fixedLanguage ? Enumerable.Repeat((int?)fixedLanguage, batch).ToArray() : DetectLanguages(hidden, batch, cancellationToken);
+        var prompts = languages.Select(l => Prompt(l, task, options.ReturnTimestamps)).ToArray();
+        var generated = Generate(hidden, prompts, [.. windows.Select(w => WhisperLogitsProcessor.MaxTimestampIndex(w.Length))], options, cancellationToken);
+        return [.. windows.Select((w, b) => new WhisperWindowResult(w.Start, w.Length, prompts[b], generated[b]))];
+    }
+
+    private List<int>[] Generate(OrtValue hidden, int[][] prompts, int[] maxTimestampIndex, WhisperOptions options, CancellationToken cancellationToken)
+    {
+        var batch = prompts.Length;
+        var promptLength = prompts[0].Length;
+        var maxNew = Math.Max(1, Math.Min(options.MaxNewTokens, Config.MaxLength - promptLength));
+        var processor = new WhisperLogitsProcessor(Config, options.ReturnTimestamps);
+        var generated = Enumerable.Range(0, batch).Select(_ => new List<int>()).ToArray();
+        var done = new bool[batch];
+        var next = new long[batch];
+
+        using var state = _decoder.Start(hidden, [.. prompts.SelectMany(p => p.Select(id => (long)id))], batch, cancellationToken);
+        float[]? logits = null;
+        for (var step = 0; step < maxNew; step++)
+        {
+            for (var row = 0; row < batch; row++)
+            {
+                if (done[row])
+                {
+                    next[row] = Config.EosTokenId; // finished rows ride along; their outputs are ignored
+                    continue;
+                }
+
+                var rowLogits = state.LastLogits(row);
+                logits ??= new float[rowLogits.Length];
+                rowLogits.CopyTo(logits);
+                processor.Process(logits, generated[row], maxTimestampIndex[row]);
+                var token = TensorPrimitives.IndexOfMax(logits);
+                generated[row].Add(token);
+                next[row] = token;
+                done[row] = token == Config.EosTokenId;
+            }
+
+            if (done.All(d => d) || step == maxNew - 1)
+                break;
+            _decoder.Step(state, hidden, next, cancellationToken);
+        }
+
+        return generated;
+    }
+
+    /// <summary>Language detection as openai/whisper does it: the most likely language token after start-of-transcript.</summary>
+    private int?[] DetectLanguages(OrtValue hidden, int batch, CancellationToken cancellationToken)
+    {
+        if (!Config.IsMultilingual || Config.LanguageToId.Count == 0)
+            return new int?[batch];
+        using var state = _decoder.Start(hidden, [.. Enumerable.Repeat((long)Config.DecoderStartTokenId, batch)], batch, cancellationToken);
+        var languageIds = Config.LanguageToId.Values.Order().ToArray();
+        var detected = new int?[batch];
+        for (var row = 0; row < batch; row++)
+        {
+            var logits = state.LastLogits(row);
+            var best = languageIds[0];
+            foreach (var id in languageIds)
+            {
+                if (id < logits.Length && logits[id] > logits[best])
+                    best = id;
+            }
+
+            detected[row] = best;
+        }
+
+        return detected;
+    }
+
+    private int[] Prompt(int? language, int? task, bool timestamps)
+    {
+        var prompt = new List<int> { Config.DecoderStartTokenId };
+        if (language is { } l)
+            prompt.Add(l);
+        if (task is { } t)
+            prompt.Add(t);
+        if (!timestamps)
+            prompt.Add(Config.NoTimestampsTokenId);
+        return [.. prompt];
+    }
+
+    private int? ResolveTask(string taskName)
+    {
+        if (!Config.IsMultilingual || Config.TaskToId.Count == 0)
+            return null;
+        return Config.TaskToId.TryGetValue(taskName, out var id)
+            ? id
+            : throw new BadInputException($"Unknown task '{taskName}' for model {ModelId}; expected one of: {string.Join(", ", Config.TaskToId.Keys)}.");
+    }
+
+    private int? ResolveLanguage(string? language)
+    {
+        if (!Config.IsMultilingual || Config.LanguageToId.Count == 0)
+            return null;
+        if (string.IsNullOrWhiteSpace(language))
+            return Config.ForcedLanguageId;
+        var token = language.StartsWith("<|", StringComparison.Ordinal) ? language : $"<|{language.Trim().ToLowerInvariant()}|>";
+        return Config.LanguageToId.TryGetValue(token, out var id)
+            ? id
+            : throw new BadInputException($"Unknown language '{language}' for model {ModelId}.");
+    }
+
+    public void Dispose()
+    {
+        _encoder.Dispose();
+        _decoder.Dispose();
+        _gate.Dispose();
+    }
+}
