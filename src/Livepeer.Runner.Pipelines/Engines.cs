@@ -6,7 +6,7 @@ namespace Livepeer.Runner.Pipelines;
 /// <summary>Which pipelines have an engine in this build. The README's pipeline table says the same.</summary>
 public static class Engines
 {
-    private static readonly HashSet<string> Built = [PipelineNames.Upscale, PipelineNames.Llm, PipelineNames.TextToImage, PipelineNames.ImageToImage];
+    private static readonly HashSet<string> Built = [PipelineNames.Upscale, PipelineNames.Llm, PipelineNames.AudioToText, PipelineNames.TextToImage, PipelineNames.ImageToImage];
 
     public static bool IsBuilt(string pipeline) => Built.Contains(pipeline);
 

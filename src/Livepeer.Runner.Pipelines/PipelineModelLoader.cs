@@ -5,6 +5,7 @@ using Livepeer.Runner.Onnx;
 using Livepeer.Runner.Pipelines.Diffusion;
 using Livepeer.Runner.Pipelines.Llm;
 using Livepeer.Runner.Pipelines.Upscale;
+using Livepeer.Runner.Pipelines.Whisper;
 
 namespace Livepeer.Runner.Pipelines;
 
@@ -27,6 +28,9 @@ public sealed class PipelineModelLoader(ModelLocator locator, OnnxSessionFactory
                 await DiffusionModel.LoadAsync(entry.ModelId, location, sessions.WithMemoryLimit(memoryLimitBytes), settings.VaeTileLatents).ConfigureAwait(false),
             PipelineNames.Upscale => UpscaleModels.Load(entry.ModelId, location, sessions.WithMemoryLimit(memoryLimitBytes), settings.UpscaleTileSize),
             PipelineNames.Llm => LlmModel.Load(entry.ModelId, location, sessions.WithMemoryLimit(memoryLimitBytes)),
+            PipelineNames.AudioToText => Directory.Exists(location)
+                ? WhisperModel.Load(entry.ModelId, location, sessions.WithMemoryLimit(memoryLimitBytes))
+                : throw new Core.Errors.ModelLoadException(entry.ModelId, $"Whisper model {entry.ModelId} must be a model folder (encoder_model.onnx, decoder, tokenizer and config files)."),
             _ => throw Engines.Unavailable(entry.Pipeline, entry.ModelId),
         };
         return model;

@@ -22,7 +22,6 @@ public sealed class ContractErrorTests(ManyModelsRunner runner) : IClassFixture<
     public static TheoryData<string, string, string> UnbuiltEngines => new()
     {
         { "/image-to-video", "image-to-video", "stabilityai/stable-video-diffusion-img2vid-xt" },
-        { "/audio-to-text", "audio-to-text", "openai/whisper-large-v3" },
         { "/segment-anything-2", "segment-anything-2", "facebook/sam2-hiera-large" },
         { "/image-to-text", "image-to-text", "Salesforce/blip-image-captioning-large" },
         { "/text-to-speech", "text-to-speech", "parler-tts/parler-tts-large-v1" },

@@ -4,6 +4,7 @@ using Livepeer.Runner.Contract;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Hosting;
 using Livepeer.Runner.Http;
+using Livepeer.Runner.Pipelines.Whisper;
 
 namespace Livepeer.Runner.Endpoints;
 
@@ -71,6 +72,11 @@ internal static class AudioToTextEndpoint
         if (request.Audio.Length > AudioToTextRequest.MaxAudioBytes)
             throw new PayloadTooLargeException("File size exceeds limit.");
         _ = request.Duration();
-        throw call.EngineNotBuilt(model);
+        var timestamps = AudioToTextPipeline.ParseTimestamps(request.ReturnTimestamps);
+
+        var result = await call.Context.RequestServices.GetRequiredService<AudioToTextPipeline>()
+            .RunAsync(model, request.Audio.Content, timestamps, call.Aborted);
+        var chunks = result.Chunks.Select(c => new TextChunk([c.Start, c.End], c.Text)).ToList();
+        return Results.Json(new TextResponse(result.Text, chunks), RunnerJson.Wire.TextResponse);
     }
 }

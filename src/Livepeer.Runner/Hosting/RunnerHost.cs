@@ -62,6 +62,7 @@ internal static partial class RunnerHost
         services.AddSingleton<UpscalePipeline>();
         services.AddSingleton<Pipelines.Diffusion.DiffusionPipeline>();
         services.AddSingleton<Pipelines.Llm.LlmPipeline>();
+        services.AddSingleton<Pipelines.Whisper.AudioToTextPipeline>();
         services.AddHostedService<WarmupService>();
         services.AddOpenApi(OpenApiDocument.Configure);
         services.ConfigureHttpJsonOptions(json =>

@@ -18,6 +18,8 @@ internal sealed partial class WarmupService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var warm = catalog.Entries.Where(e => e.Warm).ToList();
+        if (catalog.Serves(Core.PipelineNames.AudioToText) && !await Pipelines.Whisper.AudioDecoder.IsAvailableAsync(cancellationToken: stoppingToken))
+            LogNoFfmpeg();
         foreach (var entry in warm.Where(e => !Engines.IsBuilt(e.Pipeline)))
             LogNoEngine(entry.Pipeline, entry.ModelId);
 
@@ -45,6 +47,9 @@ internal sealed partial class WarmupService(
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Critical, Message = "a warm model failed to load; stopping")]
     private partial void LogWarmupFailed(Exception error);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "audio-to-text is configured but ffmpeg is not on PATH: its requests will answer 500 until ffmpeg is installed (apt-get install ffmpeg)")]
+    private partial void LogNoFfmpeg();
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "warm model pipeline={Pipeline} model_id={ModelId} has no engine in this build; its requests will answer 500")]
     private partial void LogNoEngine(string pipeline, string modelId);
