@@ -58,6 +58,80 @@ public sealed class AudioToTextRouteTests(WhisperRunner runner) : IClassFixture<
         }
     }
 
+    /// <summary>Real speech converted by ffmpeg into a container go-livepeer may forward.</summary>
+    private static Task<byte[]> ConvertAsync(string source, string extension, params string[] output) => ConvertAsync(["-i", source], extension, output);
+
+    private static async Task<byte[]> ConvertAsync(string[] input, string extension, params string[] output)
+    {
+        var target = Path.Combine(Directory.CreateTempSubdirectory("a2t-").FullName, "speech." + extension);
+        var start = new System.Diagnostics.ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in (string[])["-nostdin", "-loglevel", "error", .. input, .. output, target])
+            start.ArgumentList.Add(argument);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.Equal(0, process.ExitCode);
+        return await File.ReadAllBytesAsync(target);
+    }
+
+    private static void AssertChunksInside(JsonElement json, double duration)
+    {
+        var previous = 0.0;
+        foreach (var chunk in json.GetProperty("chunks").EnumerateArray())
+        {
+            var timestamp = chunk.GetProperty("timestamp");
+            var start = timestamp[0].GetDouble();
+            Assert.InRange(start, previous, duration);
+            if (timestamp[1].ValueKind != JsonValueKind.Null)
+            {
+                Assert.InRange(timestamp[1].GetDouble(), start, duration);
+                previous = timestamp[1].GetDouble();
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("mp3")]
+    [InlineData("ogg")]
+    [InlineData("m4a")]
+    [InlineData("mp4")]
+    [InlineData("webm")]
+    [InlineData("flac")]
+    [InlineData("wav")]
+    public async Task EveryListedFormat_IsTranscribed(string extension)
+    {
+        var audio = await ConvertAsync(TestPaths.Asset("speech", "librivox", "sense_and_sensibility_01_austen_64kb-0870.wav"), extension);
+
+        using var response = await _client.PostAsync("/audio-to-text", Requests.Form("audio", audio, ("model_id", "openai/whisper-tiny")));
+
+        var json = await response.ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal(JsonValueKind.String, json.GetProperty("text").ValueKind);
+        AssertChunksInside(json, 113_600 / 16_000.0 + 0.05);
+    }
+
+    [Fact]
+    public async Task SilentAudio_IsAnswered()
+    {
+        var silence = await ConvertAsync(["-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono"], "wav", "-t", "3");
+        using var response = await _client.PostAsync("/audio-to-text", Requests.Form("audio", silence));
+        AssertChunksInside(await response.ReadJsonAsync(HttpStatusCode.OK), 3.05);
+    }
+
+    [Fact]
+    public async Task NinetyFiveSeconds_SpanSeveralWindowsInFileTime()
+    {
+        var clips = Directory.GetFiles(TestPaths.Asset("speech", "librivox"), "*.wav").Order().ToList();
+        var list = Path.Combine(Directory.CreateTempSubdirectory("a2t-long-").FullName, "list.txt");
+        await File.WriteAllLinesAsync(list, Enumerable.Repeat(clips, 4).SelectMany(c => c).Select(c => $"file '{c}'"));
+        var audio = await ConvertAsync(["-f", "concat", "-safe", "0", "-i", list], "flac", "-t", "95");
+
+        using var response = await _client.PostAsync("/audio-to-text", Requests.Form("audio", audio, ("metadata", """{"duration":"95"}""")));
+
+        var json = await response.ReadJsonAsync(HttpStatusCode.OK);
+        AssertChunksInside(json, 95.05);
+        Assert.Contains(json.GetProperty("chunks").EnumerateArray(), c => c.GetProperty("timestamp")[0].GetDouble() >= 30);
+    }
+
     [Theory]
     [InlineData("false")]
     [InlineData("0")]
@@ -81,11 +155,24 @@ public sealed class AudioToTextRouteTests(WhisperRunner runner) : IClassFixture<
         Assert.Equal("Error during model execution: return_timestamps must be true, false, sentence or word, not 'chapter'.", await response.ReadErrorAsync(HttpStatusCode.BadRequest));
     }
 
-    [Fact]
-    public async Task NotAudio_Is415_AndTheRunnerKeepsServing()
+    public static TheoryData<string> BadUploads => ["empty", "png", "text", "truncated-flac", "oversize"];
+
+    [Theory]
+    [MemberData(nameof(BadUploads))]
+    public async Task BadUpload_GetsTheContractsStatus_AndTheRunnerKeepsServing(string kind)
     {
-        using var bad = await _client.PostAsync("/audio-to-text", Requests.Form("audio", Requests.Fixture));
-        Assert.Equal("Unsupported audio format or malformed file.", await bad.ReadErrorAsync(HttpStatusCode.UnsupportedMediaType));
+        var flac = Asset("whisper", "jfk.flac");
+        var (upload, status, message) = kind switch
+        {
+            "empty" => (Array.Empty<byte>(), HttpStatusCode.UnsupportedMediaType, "Unsupported audio format or malformed file."),
+            "png" => (Requests.Fixture, HttpStatusCode.UnsupportedMediaType, "Unsupported audio format or malformed file."),
+            "text" => ("hello, this is not audio"u8.ToArray(), HttpStatusCode.UnsupportedMediaType, "Unsupported audio format or malformed file."),
+            "truncated-flac" => (flac[..200], HttpStatusCode.UnsupportedMediaType, "Unsupported audio format or malformed file."),
+            _ => (new byte[(50 * 1024 * 1024) + 1], HttpStatusCode.RequestEntityTooLarge, "File size exceeds limit."),
+        };
+
+        using var bad = await _client.PostAsync("/audio-to-text", Requests.Form("audio", upload));
+        Assert.Equal(message, await bad.ReadErrorAsync(status));
 
         using var good = await _client.PostAsync("/audio-to-text", Requests.Form("audio", Asset("speech", "cards", "002.wav")));
         await good.ReadJsonAsync(HttpStatusCode.OK);
