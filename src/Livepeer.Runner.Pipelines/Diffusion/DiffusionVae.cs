@@ -16,37 +16,49 @@ public sealed record EncodedLatents(float[] Mean, float[]? LogVariance);
 /// </summary>
 public sealed class DiffusionVae : IDisposable
 {
-    private const string DecoderInput = "latent_sample";
-    private const string EncoderInput = "sample";
+    /// <summary>AutoencoderKL's default scaling factor, for a diffusers VAE whose config does not state one.</summary>
+    private const float DefaultScalingFactor = 0.18215f;
+
     private readonly InferenceSession _decoder;
     private readonly InferenceSession? _encoder;
+    private readonly string _decoderInput;
+    private readonly string? _encoderInput;
     private readonly string? _encoderOutput;
 
+    /// <summary>
+    /// Two conventions, told apart by the graphs' names: diffusers/optimum (<c>latent_sample</c> → image in [-1, 1];
+    /// encoder <c>sample</c> → <c>latent_parameters</c> or <c>latent_sample</c>) and TAESD-style tiny autoencoders
+    /// (<c>latent</c> → image in [0, 1]; encoder <c>image</c> → <c>latent</c>; no scaling factor).
+    /// </summary>
     public DiffusionVae(string modelId, string folder, InferenceSession decoder, InferenceSession? encoder, int tileLatents = 0)
     {
         _decoder = decoder;
-        TileLatents = tileLatents;
         _encoder = encoder;
-        if (!decoder.InputMetadata.TryGetValue(DecoderInput, out var latent))
-            throw new ModelLoadException(modelId, $"The VAE decoder of {modelId} has no '{DecoderInput}' input.");
+        TileLatents = tileLatents;
+        UnitRange = decoder.InputMetadata.ContainsKey("latent") && !decoder.InputMetadata.ContainsKey("latent_sample");
+        _decoderInput = UnitRange ? "latent" : "latent_sample";
+        if (!decoder.InputMetadata.TryGetValue(_decoderInput, out var latent))
+            throw new ModelLoadException(modelId, $"The VAE decoder of {modelId} has neither a 'latent_sample' nor a 'latent' input.");
+
         var config = ModelFolderJson.Read(Path.Combine(folder, "vae_decoder", "config.json"));
         LatentChannels = latent.Dimensions is [_, > 0 and var c, ..] ? c : IntOf(config, "latent_channels") ?? 4;
         var blocks = config is { } json && json.TryGetProperty("block_out_channels", out var b) && b.ValueKind == JsonValueKind.Array ? b.GetArrayLength() : 4;
-        // Like the optimum runtime: scaling_factor, or 2^(blocks-1) when the config lacks it.
         ScalingFactor = config is { } j && j.TryGetProperty("scaling_factor", out var s) && s.ValueKind == JsonValueKind.Number
             ? s.GetSingle()
-            : MathF.Pow(2, blocks - 1);
+            : UnitRange ? 1f : DefaultScalingFactor;
         DownFactor = 1 << (blocks - 1);
 
         if (encoder is not null)
         {
-            _encoderOutput = encoder.OutputNames.Contains("latent_parameters") ? "latent_parameters"
-                : encoder.OutputNames.Contains("latent_sample") ? "latent_sample"
-                : throw new ModelLoadException(modelId, $"The VAE encoder of {modelId} has neither 'latent_parameters' nor 'latent_sample' output.");
-            if (!encoder.InputMetadata.ContainsKey(EncoderInput))
-                throw new ModelLoadException(modelId, $"The VAE encoder of {modelId} has no '{EncoderInput}' input.");
+            _encoderInput = new[] { "sample", "image" }.FirstOrDefault(encoder.InputMetadata.ContainsKey)
+                ?? throw new ModelLoadException(modelId, $"The VAE encoder of {modelId} has neither a 'sample' nor an 'image' input.");
+            _encoderOutput = new[] { "latent_parameters", "latent_sample", "latent" }.FirstOrDefault(encoder.OutputNames.Contains)
+                ?? throw new ModelLoadException(modelId, $"The VAE encoder of {modelId} has none of the outputs 'latent_parameters', 'latent_sample', 'latent'.");
         }
     }
+
+    /// <summary>Whether images are in [0, 1] at the graph boundary (TAESD) rather than [-1, 1] (diffusers).</summary>
+    public bool UnitRange { get; }
 
     public int LatentChannels { get; }
 
@@ -77,7 +89,7 @@ public sealed class DiffusionVae : IDisposable
         {
             var input = VaeTiles.Crop(scaled, LatentChannels, latentHeight, latentWidth, tile);
             using var value = OrtValue.CreateTensorValueFromMemory(input, [1, LatentChannels, tile.Height, tile.Width]);
-            using var results = OnnxRun.Run(_decoder, [DecoderInput], [value], [_decoder.OutputNames[0]], cancellationToken);
+            using var results = OnnxRun.Run(_decoder, [_decoderInput], [value], [_decoder.OutputNames[0]], cancellationToken);
             VaeTiles.Accumulate(results[0].GetTensorDataAsSpan<float>(), tile, DownFactor, VaeTiles.Overlap(TileLatents), latentHeight, latentWidth, sum, weight, width, height);
         }
 
@@ -87,7 +99,7 @@ public sealed class DiffusionVae : IDisposable
         for (var p = 0; p < plane; p++)
         {
             for (var c = 0; c < 3; c++)
-                pixels[(p * 3) + c] = ToByte(sum[(c * plane) + p] / weight[p]);
+                pixels[(p * 3) + c] = ToByte(sum[(c * plane) + p] / weight[p], UnitRange);
         }
 
         return image;
@@ -103,13 +115,13 @@ public sealed class DiffusionVae : IDisposable
         for (var p = 0; p < plane; p++)
         {
             for (var c = 0; c < 3; c++)
-                planar[(c * plane) + p] = (pixels[(p * 3) + c] / 127.5f) - 1f;
+                planar[(c * plane) + p] = UnitRange ? pixels[(p * 3) + c] / 255f : (pixels[(p * 3) + c] / 127.5f) - 1f;
         }
 
         using var input = OrtValue.CreateTensorValueFromMemory(planar, [1, 3, image.Height, image.Width]);
-        using var results = OnnxRun.Run(encoder, [EncoderInput], [input], [_encoderOutput!], cancellationToken);
+        using var results = OnnxRun.Run(encoder, [_encoderInput!], [input], [_encoderOutput!], cancellationToken);
         var output = results[0].GetTensorDataAsSpan<float>();
-        if (_encoderOutput == "latent_sample")
+        if (_encoderOutput is "latent_sample" or "latent")
             return new EncodedLatents(output.ToArray(), null);
 
         // latent_parameters: the first half of the channels is the mean, the second the log-variance (MODEL-FORMATS §1.3).
@@ -117,7 +129,8 @@ public sealed class DiffusionVae : IDisposable
         return new EncodedLatents(output[..half].ToArray(), output[half..].ToArray());
     }
 
-    private static byte ToByte(float value) => (byte)MathF.Round(Math.Clamp((value / 2f) + 0.5f, 0f, 1f) * 255f);
+    private static byte ToByte(float value, bool unitRange) =>
+        (byte)MathF.Round(Math.Clamp(unitRange ? value : (value / 2f) + 0.5f, 0f, 1f) * 255f);
 
 
     private static int? IntOf(JsonElement? config, string name) =>

@@ -53,3 +53,27 @@ public sealed class VaeTilingTests
         Assert.True(psnr >= 20, $"PSNR {psnr:F2} dB");
     }
 }
+
+/// <summary>The real TAEF2 tiny autoencoder (32 latent channels, [0,1] images) through the same VAE code path (MANIFEST G-TAEF2).</summary>
+public sealed class TaesdVaeTests
+{
+    [Fact]
+    public async Task AstronautRoundTrip_ReachesTheManifestsPsnr()
+    {
+        var sessions = new OnnxSessionFactory(new RunnerSettings { ExecutionProvider = "cpu" });
+        var folder = TestPaths.Asset("vae", "taef2");
+        var opened = await sessions.CreateAllAsync("taef2", [Path.Combine(folder, "decoder.onnx"), Path.Combine(folder, "encoder.onnx")]);
+        using var vae = new DiffusionVae("taef2", folder, opened[0], opened[1]);
+        var astronaut = Livepeer.Runner.Pipelines.Imaging.ImageDecoder.Decode(File.ReadAllBytes(TestPaths.Asset("images", "astronaut.png")), long.MaxValue);
+
+        var latents = vae.Encode(astronaut, CancellationToken.None);
+        var decoded = vae.Decode(latents.Mean, astronaut.Height / vae.DownFactor, astronaut.Width / vae.DownFactor, CancellationToken.None);
+
+        Assert.True(vae.UnitRange);
+        Assert.Equal(32, vae.LatentChannels);
+        Assert.Equal(1f, vae.ScalingFactor);
+        Assert.Null(latents.LogVariance);
+        var psnr = ImageMetrics.Psnr(astronaut.Pixels, decoded.Pixels);
+        Assert.True(psnr >= 30, $"PSNR {psnr:F2} dB (manifest: 31.19 dB)");
+    }
+}
