@@ -61,11 +61,6 @@ internal static class TextToImageEndpoint
         var input = new DiffusionInput(
             DiffusionRequest.SplitPrompt(request.Prompt), DiffusionRequest.SplitPrompt(request.NegativePrompt),
             request.Width, request.Height, request.GuidanceScale, request.NumInferenceSteps, request.Loras);
-        var services = call.Context.RequestServices;
-        var count = (int)Math.Clamp(request.NumImagesPerPrompt, 0, int.MaxValue);
-        var images = await services.GetRequiredService<DiffusionPipeline>().RunAsync(model, input, seed, count, call.Aborted);
-        if (images.Count > 0)
-            services.GetRequiredService<SafetyCheckNotices>().NoteUnavailable(model.Pipeline, model.ModelId, request.SafetyCheck);
-        return Results.Json(new ImageResponse([.. images.Select(i => new Media(DataUrl.Png(i.Png), i.Seed, Nsfw: false))]), RunnerJson.Wire.ImageResponse);
+        return await DiffusionReplies.GenerateAsync(call, model, input, seed, request.NumImagesPerPrompt, request.SafetyCheck);
     }
 }
