@@ -186,3 +186,80 @@ public sealed class AudioToTextRouteTests(WhisperRunner runner) : IClassFixture<
         Assert.Equal("Unsupported audio format or malformed file.", await response.ReadErrorAsync(HttpStatusCode.UnsupportedMediaType));
     }
 }
+
+/// <summary>The same tiny Whisper with RUNNER_VAD_MODEL set to the real Silero VAD v5 (../shared/assets/vad).</summary>
+public sealed class VadWhisperRunner : IAsyncLifetime
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("whisper-vad-").FullName;
+
+    public RunnerHost Host { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        var config = Path.Combine(_dir, "aiModels.json");
+        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new object[]
+        {
+            new { pipeline = "audio-to-text", model_id = "openai/whisper-tiny", warm = true, path = TestPaths.Model("tiny", "whisper-tiny") },
+        }));
+        Host = await RunnerHost.StartAsync(new Dictionary<string, string>
+        {
+            ["MODELS_CONFIG"] = config,
+            ["RUNNER_EXECUTION_PROVIDER"] = "cpu",
+            ["RUNNER_VAD_MODEL"] = TestPaths.Asset("vad", "silero_vad_v5.onnx"),
+        });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+}
+
+public sealed class VadFilterRouteTests(VadWhisperRunner runner) : IClassFixture<VadWhisperRunner>
+{
+    private readonly HttpClient _client = runner.Host.CreateClient();
+
+    [Fact]
+    public async Task Silence_HasNoSpeechToTranscribe()
+    {
+        var silence = new byte[44 + (16_000 * 2 * 3)];
+        WriteWavHeader(silence, 16_000 * 3);
+
+        using var response = await _client.PostAsync("/audio-to-text", Requests.Form("audio", silence));
+
+        var json = await response.ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal("", json.GetProperty("text").GetString());
+        Assert.Empty(json.GetProperty("chunks").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Speech_IsTranscribedWithChunksInsideTheFile()
+    {
+        using var response = await _client.PostAsync("/audio-to-text", Requests.Form("audio", File.ReadAllBytes(TestPaths.Asset("speech", "jfk.wav"))));
+
+        var json = await response.ReadJsonAsync(HttpStatusCode.OK);
+        foreach (var chunk in json.GetProperty("chunks").EnumerateArray())
+            Assert.InRange(chunk.GetProperty("timestamp")[0].GetDouble(), 0, 11.0);
+    }
+
+    /// <summary>A 16 kHz mono 16-bit RIFF header for <paramref name="samples"/> samples of silence.</summary>
+    private static void WriteWavHeader(byte[] wav, int samples)
+    {
+        void Text(int at, string text) => System.Text.Encoding.ASCII.GetBytes(text).CopyTo(wav, at);
+        void Int(int at, int value) => BitConverter.GetBytes(value).CopyTo(wav, at);
+        void Short(int at, short value) => BitConverter.GetBytes(value).CopyTo(wav, at);
+        Text(0, "RIFF");
+        Int(4, 36 + (samples * 2));
+        Text(8, "WAVEfmt ");
+        Int(16, 16);
+        Short(20, 1);
+        Short(22, 1);
+        Int(24, 16_000);
+        Int(28, 32_000);
+        Short(32, 2);
+        Short(34, 16);
+        Text(36, "data");
+        Int(40, samples * 2);
+    }
+}

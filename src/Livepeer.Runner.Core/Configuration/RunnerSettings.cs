@@ -53,6 +53,9 @@ public sealed record RunnerSettings
     /// <summary>RUNNER_UPSCALE_TILE: side, in input pixels, of the tiles a super-resolution model runs on.</summary>
     public int UpscaleTileSize { get; init; } = 192;
 
+    /// <summary>RUNNER_VAD_MODEL: a Silero VAD v5 ONNX file; when set, audio-to-text transcribes only the speech it finds (faster-whisper's vad_filter).</summary>
+    public string? VadModelPath { get; init; }
+
     /// <summary>RUNNER_VAE_TILE_LATENTS: latent side above which the VAE decodes tile by tile (128 = 1024 px); 0 never.</summary>
     public int VaeTileLatents { get; init; } = 128;
 
@@ -103,6 +106,9 @@ public sealed record RunnerSettings
             UpscaleTileSize = Int(read, "RUNNER_UPSCALE_TILE", defaults.UpscaleTileSize, 32, 4096),
             PngCompressionLevel = Int(read, "RUNNER_PNG_COMPRESSION", defaults.PngCompressionLevel, 0, 9),
             VaeTileLatents = Int(read, "RUNNER_VAE_TILE_LATENTS", defaults.VaeTileLatents, 0, 4096),
+            VadModelPath = Text(read, "RUNNER_VAD_MODEL") is { } vad
+                ? File.Exists(vad) ? Path.GetFullPath(vad) : throw new RunnerConfigurationException($"RUNNER_VAD_MODEL '{vad}' does not exist.")
+                : null,
             CpuMemoryBytes = Long(read, "RUNNER_CPU_MEMORY_BYTES", defaults.CpuMemoryBytes, 1),
             GpuReserveBytes = Long(read, "RUNNER_GPU_RESERVE_BYTES", defaults.GpuReserveBytes, 0),
             KeepAlive = TimeSpan.FromSeconds(Long(read, "RUNNER_KEEP_ALIVE_SECONDS", (long)defaults.KeepAlive.TotalSeconds, long.MinValue / 1_000_000_000, long.MaxValue / 1_000_000_000)),

@@ -1,13 +1,18 @@
 using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Core.Models;
+using Livepeer.Runner.Onnx;
 
 namespace Livepeer.Runner.Pipelines.Whisper;
 
-/// <summary>/audio-to-text: decode the upload with ffmpeg (415 when it is not audio), then transcribe under a lease.</summary>
-public sealed class AudioToTextPipeline(ModelManager models)
+/// <summary>
+/// /audio-to-text: decode the upload with ffmpeg (415 when it is not audio), then transcribe under a lease; with
+/// RUNNER_VAD_MODEL set, only the speech Silero VAD finds is transcribed and the chunks map back to file time.
+/// </summary>
+public sealed class AudioToTextPipeline(ModelManager models, RunnerSettings settings, OnnxSessionFactory sessions) : IDisposable
 {
     private readonly AudioDecoder _decoder = new(new AudioDecoderOptions());
+    private readonly Lazy<SileroVad?> _vad = new(() => settings.VadModelPath is { } path ? SileroVad.Load(path, sessions) : null);
 
     /// <summary>
     /// ai-runner's <c>return_timestamps</c>, lower-cased: true/1/sentence give segment chunks, false/0 none. Word
@@ -29,6 +34,16 @@ public sealed class AudioToTextPipeline(ModelManager models)
             samples = await _decoder.DecodeAsync(upload, cancellationToken).ConfigureAwait(false);
 
         using var lease = await models.AcquireAsync(model, cancellationToken).ConfigureAwait(false);
-        return await lease.Get<WhisperModel>().TranscribeAsync(samples, new WhisperOptions(ReturnTimestamps: timestamps), cancellationToken).ConfigureAwait(false);
+        var whisper = lease.Get<WhisperModel>();
+        var options = new WhisperOptions(ReturnTimestamps: timestamps);
+        return _vad.Value is { } vad
+            ? await whisper.TranscribeSpeechOnlyAsync(vad, samples, options, null, cancellationToken).ConfigureAwait(false)
+            : await whisper.TranscribeAsync(samples, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Dispose()
+    {
+        if (_vad.IsValueCreated)
+            _vad.Value?.Dispose();
     }
 }
