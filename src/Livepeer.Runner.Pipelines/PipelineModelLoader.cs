@@ -16,7 +16,12 @@ public sealed class PipelineModelLoader(ModelLocator locator, OnnxSessionFactory
     {
         if (!Engines.IsBuilt(entry.Pipeline))
             throw Engines.Unavailable(entry.Pipeline, entry.ModelId);
-        return new ModelFootprint(ModelFootprint.WeightBytesAt(locator.Locate(entry)), Engines.ActivationAllowance(entry.Pipeline));
+        var location = locator.Locate(entry);
+        // The x4 upscaler runs a UNet like text-to-image's, not an ESRGAN-sized graph.
+        var activations = entry.Pipeline == PipelineNames.Upscale && UpscaleModels.IsDiffusion(location)
+            ? Engines.ActivationAllowance(PipelineNames.TextToImage)
+            : Engines.ActivationAllowance(entry.Pipeline);
+        return new ModelFootprint(ModelFootprint.WeightBytesAt(location), activations);
     }
 
     public async Task<IDisposable> LoadAsync(ModelEntry entry, long memoryLimitBytes, CancellationToken cancellationToken)
@@ -26,7 +31,8 @@ public sealed class PipelineModelLoader(ModelLocator locator, OnnxSessionFactory
         {
             PipelineNames.TextToImage or PipelineNames.ImageToImage =>
                 await DiffusionModel.LoadAsync(entry.ModelId, location, sessions.WithMemoryLimit(memoryLimitBytes), settings.VaeTileLatents).ConfigureAwait(false),
-            PipelineNames.Upscale => UpscaleModels.Load(entry.ModelId, location, sessions.WithMemoryLimit(memoryLimitBytes), settings.UpscaleTileSize),
+            PipelineNames.Upscale => await UpscaleModels.LoadAsync(
+                entry.ModelId, location, sessions.WithMemoryLimit(memoryLimitBytes), settings.UpscaleTileSize, settings.VaeTileLatents).ConfigureAwait(false),
             PipelineNames.Llm => LlmModel.Load(entry.ModelId, location, sessions.WithMemoryLimit(memoryLimitBytes)),
             PipelineNames.AudioToText => Directory.Exists(location)
                 ? WhisperModel.Load(entry.ModelId, location, sessions.WithMemoryLimit(memoryLimitBytes))

@@ -78,12 +78,27 @@ public sealed class SuperResolutionModelTests
     }
 
     [Fact]
-    public void DiffusersFolder_IsTheX4UpscalerWhoseEngineIsNotBuiltYet()
+    public async Task DiffusersFolder_IsLoadedAsTheX4Upscaler()
+    {
+        using var engine = await UpscaleModels.LoadAsync("stabilityai/stable-diffusion-x4-upscaler", TestPaths.Model("tiny", "sd-x4-upscaler"), Sessions, 64, 0);
+
+        Assert.IsType<DiffusionUpscaler>(engine);
+        Assert.Equal(4, engine.Scale);
+    }
+
+    [Fact]
+    public async Task DiffusersFolderOfAnotherFamily_IsRefusedForUpscale()
+    {
+        var error = await Assert.ThrowsAsync<ModelLoadException>(() => UpscaleModels.LoadAsync("sd15", TestPaths.Model("tiny", "sd15"), Sessions, 64, 0));
+        Assert.Contains("not the Stable Diffusion x4 upscaler", error.Message);
+    }
+
+    [Fact]
+    public async Task IncompleteDiffusersFolder_IsAModelLoadError()
     {
         var folder = Directory.CreateTempSubdirectory("sdx4-").FullName;
         File.WriteAllText(Path.Combine(folder, "model_index.json"), "{}");
 
-        var error = Assert.Throws<EngineUnavailableException>(() => UpscaleModels.Load("stabilityai/stable-diffusion-x4-upscaler", folder, Sessions, 64));
-        Assert.Contains("Stable Diffusion x4 upscaler", error.Message);
+        await Assert.ThrowsAsync<ModelLoadException>(() => UpscaleModels.LoadAsync("stabilityai/stable-diffusion-x4-upscaler", folder, Sessions, 64, 0));
     }
 }

@@ -32,6 +32,8 @@ public sealed class DiffusionGenerator : IDisposable
         _model = model;
         _request = request;
         _schedulerConfig = ModelOverrides.Scheduler(model.ModelId, model.SchedulerConfig);
+        if (model.Family == DiffusionFamily.Upscaler)
+            throw new BadInputException($"Model {model.ModelId} is a Stable Diffusion x4 upscaler: it serves /upscale only.");
         var pix2pix = model.Family == DiffusionFamily.InstructPix2Pix;
         if (pix2pix && request.Image is null)
             throw new BadInputException($"Model {model.ModelId} is an instruct-pix2pix model: it edits an input image, so it serves /image-to-image only.");

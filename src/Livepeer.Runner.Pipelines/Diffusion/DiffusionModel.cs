@@ -16,7 +16,16 @@ public enum DiffusionFamily
 
     /// <summary>instruct-pix2pix: an 8-channel UNet taking the input image's latents beside the noisy ones.</summary>
     InstructPix2Pix,
+
+    /// <summary>The SD x4 upscaler: a 7-channel UNet taking the noised low-res RGB image and its noise level as <c>class_labels</c>.</summary>
+    Upscaler,
 }
+
+/// <summary>
+/// What only the x4 upscaler carries (MODEL-FORMATS §2.2): the scheduler that noises the low-res image
+/// (<c>low_res_scheduler/</c>, DDPM) and the largest noise level the pipeline accepts (<c>max_noise_level</c>).
+/// </summary>
+public sealed record UpscalerParts(DdpmScheduler LowResScheduler, int MaxNoiseLevel);
 
 /// <summary>
 /// A diffusers/optimum folder (MODEL-FORMATS §1.1) loaded as one unit: text encoder(s) with their tokenizers, UNet, VAE
@@ -26,7 +35,7 @@ public enum DiffusionFamily
 public sealed class DiffusionModel : IDisposable
 {
     private DiffusionModel(string modelId, DiffusionFamily family, ClipTextEncoder textEncoder, ClipTextEncoder? textEncoder2,
-        UnetModel unet, DiffusionVae vae, SchedulerConfig scheduler, bool forceZerosForEmptyPrompt)
+        UnetModel unet, DiffusionVae vae, SchedulerConfig scheduler, bool forceZerosForEmptyPrompt, UpscalerParts? upscaler)
     {
         ModelId = modelId;
         Family = family;
@@ -36,6 +45,7 @@ public sealed class DiffusionModel : IDisposable
         Vae = vae;
         SchedulerConfig = scheduler;
         ForceZerosForEmptyPrompt = forceZerosForEmptyPrompt;
+        Upscaler = upscaler;
     }
 
     public string ModelId { get; }
@@ -54,6 +64,9 @@ public sealed class DiffusionModel : IDisposable
 
     /// <summary>SDXL's <c>force_zeros_for_empty_prompt</c> (model_index.json, default true): no negative prompt ⇒ zero embeddings.</summary>
     public bool ForceZerosForEmptyPrompt { get; }
+
+    /// <summary>Set for <see cref="DiffusionFamily.Upscaler"/> only.</summary>
+    public UpscalerParts? Upscaler { get; }
 
     public SemaphoreSlim Gate { get; } = new(1, 1);
 
@@ -90,7 +103,8 @@ public sealed class DiffusionModel : IDisposable
             var vae = new DiffusionVae(modelId, folder, decoder, hasEncoder ? opened[next] : null, vaeTileLatents);
             var family = Classify(modelId, unet, vae, textEncoder, textEncoder2);
             var forceZeros = !(index.TryGetProperty("force_zeros_for_empty_prompt", out var f) && f.ValueKind == JsonValueKind.False);
-            return new DiffusionModel(modelId, family, textEncoder, textEncoder2, unet, vae, schedulerConfig, forceZeros);
+            var upscaler = family == DiffusionFamily.Upscaler ? LoadUpscalerParts(modelId, folder, index) : null;
+            return new DiffusionModel(modelId, family, textEncoder, textEncoder2, unet, vae, schedulerConfig, forceZeros, upscaler);
         }
         catch
         {
@@ -112,6 +126,14 @@ public sealed class DiffusionModel : IDisposable
 
         if (unet.IsXl)
             throw new ModelLoadException(modelId, $"The UNet of {modelId} takes SDXL conditioning but the folder has no text_encoder_2.");
+        if (unet.HasClassLabels)
+        {
+            return unet.InChannels == vae.LatentChannels + 3
+                ? DiffusionFamily.Upscaler
+                : throw new ModelLoadException(modelId,
+                    $"The UNet of {modelId} takes class_labels and {unet.InChannels} channels; the x4 upscaler takes {vae.LatentChannels} latent + 3 image channels.");
+        }
+
         if (unet.InChannels == 2 * vae.LatentChannels)
         {
             return vae.CanEncode
@@ -123,6 +145,22 @@ public sealed class DiffusionModel : IDisposable
             ? DiffusionFamily.StableDiffusion
             : throw new ModelLoadException(modelId,
                 $"The UNet of {modelId} takes {unet.InChannels} channels and its VAE has {vae.LatentChannels}: not a text-to-image, image-to-image or instruct-pix2pix model.");
+    }
+
+    /// <summary>diffusers' StableDiffusionUpscalePipeline default for <c>max_noise_level</c> when model_index.json omits it.</summary>
+    private const int DefaultMaxNoiseLevel = 350;
+
+    private static UpscalerParts LoadUpscalerParts(string modelId, string folder, JsonElement index)
+    {
+        var path = Path.Combine(folder, "low_res_scheduler", "scheduler_config.json");
+        if (!File.Exists(path))
+            throw new ModelLoadException(modelId, $"{modelId} is an x4 upscaler but has no low_res_scheduler/scheduler_config.json.");
+        // Only the forward noising √ᾱ·x + √(1−ᾱ)·ε is used, which every alpha-space scheduler shares; the file names DDPM.
+        var config = SchedulerConfigReader.Load(path, modelId);
+        var maxNoiseLevel = index.TryGetProperty("max_noise_level", out var m) && m.TryGetInt32(out var level) ? level : DefaultMaxNoiseLevel;
+        if (maxNoiseLevel < 0 || maxNoiseLevel >= config.NumTrainTimesteps)
+            throw new ModelLoadException(modelId, $"max_noise_level {maxNoiseLevel} of {modelId} is outside its low_res_scheduler's {config.NumTrainTimesteps} timesteps.");
+        return new UpscalerParts(new DdpmScheduler(config, NoiseSchedule.From(config, modelId)), maxNoiseLevel);
     }
 
     private static string Graph(string folder, string component) => Path.Combine(folder, component, "model.onnx");

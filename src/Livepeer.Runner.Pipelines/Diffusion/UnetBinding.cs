@@ -54,6 +54,13 @@ public sealed class UnetBinding : IDisposable
             values.Add(OrtValue.CreateTensorValueFromMemory(TimeIds, [batch, unet.TimeIdsLength]));
         }
 
+        if (unet.HasClassLabels)
+        {
+            ClassLabels = new long[batch];
+            names.Add(UnetModel.ClassLabels);
+            values.Add(OrtValue.CreateTensorValueFromMemory(ClassLabels, [batch]));
+        }
+
         _inputNames = [.. names];
         _inputs = [.. values];
         _outputNames = [unet.Session.OutputNames[0]];
@@ -67,6 +74,9 @@ public sealed class UnetBinding : IDisposable
     public float[]? TextEmbeds { get; }
 
     public float[]? TimeIds { get; }
+
+    /// <summary>The x4 upscaler's noise level per row; null for UNets without <c>class_labels</c>.</summary>
+    public long[]? ClassLabels { get; }
 
     public float[] Output { get; }
 

@@ -6,7 +6,8 @@ namespace Livepeer.Runner.Pipelines.Diffusion;
 /// <summary>
 /// The denoiser graph and its dialect, read from its inputs (MODEL-FORMATS §1.2): <c>timestep</c> is a rank-0 float
 /// (optimum ≥ 1.24), an i64 vector (optimum ≤ 1.23) or a float vector (legacy script); SDXL UNets add
-/// <c>text_embeds</c> and <c>time_ids</c>; instruct-pix2pix's <c>sample</c> has 8 channels.
+/// <c>text_embeds</c> and <c>time_ids</c>; instruct-pix2pix's <c>sample</c> has 8 channels; the x4 upscaler's has 7 and it
+/// takes the noise level as i64 <c>class_labels</c> (MODEL-FORMATS §2.2).
 /// </summary>
 public sealed class UnetModel : IDisposable
 {
@@ -15,6 +16,7 @@ public sealed class UnetModel : IDisposable
     internal const string EncoderHiddenStates = "encoder_hidden_states";
     internal const string TextEmbeds = "text_embeds";
     internal const string TimeIds = "time_ids";
+    internal const string ClassLabels = "class_labels";
 
     public UnetModel(string modelId, InferenceSession session)
     {
@@ -28,14 +30,21 @@ public sealed class UnetModel : IDisposable
 
         foreach (var (name, meta) in inputs)
         {
-            if (name != Timestep && meta.ElementType != typeof(float))
+            if (name is not (Timestep or ClassLabels) && meta.ElementType != typeof(float))
                 throw new ModelLoadException(modelId, $"The UNet of {modelId} takes {meta.ElementType.Name} '{name}'; only fp32 exports are supported.");
         }
 
-        var extra = inputs.Keys.Except([Sample, Timestep, EncoderHiddenStates, TextEmbeds, TimeIds]).ToList();
+        var extra = inputs.Keys.Except([Sample, Timestep, EncoderHiddenStates, TextEmbeds, TimeIds, ClassLabels]).ToList();
         if (extra.Count > 0)
             throw new ModelLoadException(modelId,
-                $"The UNet of {modelId} has inputs this engine does not feed ({string.Join(", ", extra)}): LCM timestep_cond and the x4 upscaler's class_labels are not supported yet.");
+                $"The UNet of {modelId} has inputs this engine does not feed ({string.Join(", ", extra)}): LCM timestep_cond is not supported yet.");
+
+        if (inputs.TryGetValue(ClassLabels, out var classLabels))
+        {
+            if (classLabels.ElementType != typeof(long) || classLabels.Dimensions.Length != 1)
+                throw new ModelLoadException(modelId, $"The UNet of {modelId} takes a rank-{classLabels.Dimensions.Length} {classLabels.ElementType.Name} class_labels; expected an int64 vector (the x4 upscaler's noise level).");
+            HasClassLabels = true;
+        }
 
         var timestep = inputs[Timestep];
         TimestepType = timestep.ElementType;
@@ -57,7 +66,7 @@ public sealed class UnetModel : IDisposable
 
     public int TimestepRank { get; }
 
-    /// <summary>Channels of <c>sample</c>: 4 for SD/SDXL, 8 for instruct-pix2pix (noisy + image latents).</summary>
+    /// <summary>Channels of <c>sample</c>: 4 for SD/SDXL, 8 for instruct-pix2pix (noisy + image latents), 7 for the x4 upscaler (noisy latents + low-res RGB).</summary>
     public int InChannels { get; }
 
     /// <summary>The width of <c>encoder_hidden_states</c> when the graph fixes it, else −1.</summary>
@@ -65,6 +74,9 @@ public sealed class UnetModel : IDisposable
 
     /// <summary>SDXL-style: takes pooled <c>text_embeds</c> and <c>time_ids</c>.</summary>
     public bool IsXl { get; }
+
+    /// <summary>Takes <c>class_labels</c>: the x4 upscaler's noise level, one per batch row.</summary>
+    public bool HasClassLabels { get; }
 
     /// <summary>6 (<c>[h, w, top, left, h, w]</c>), or 5 for refiner-style aesthetic conditioning.</summary>
     public int TimeIdsLength { get; }

@@ -63,6 +63,10 @@ public sealed class SuperResolutionModel : IUpscaleEngine, IDisposable
         }
     }
 
+    /// <summary>A plain super-resolution graph takes no prompt, seed or steps: only the image matters.</summary>
+    Task<RgbImage> IUpscaleEngine.UpscaleAsync(RgbImage input, UpscaleParameters parameters, CancellationToken cancellationToken) =>
+        UpscaleAsync(input, cancellationToken);
+
     private void RunTile(RgbImage input, RgbImage output, TilePlan.Tile tile, CancellationToken cancellationToken)
     {
         var padded = tile.Padded;

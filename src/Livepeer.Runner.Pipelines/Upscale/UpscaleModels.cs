@@ -10,7 +10,9 @@ namespace Livepeer.Runner.Pipelines.Upscale;
 /// </summary>
 public static class UpscaleModels
 {
-    public static IUpscaleEngine Load(string modelId, string location, OnnxSessionFactory sessions, int tileSize)
+    public static bool IsDiffusion(string location) => File.Exists(Path.Combine(location, "model_index.json"));
+
+    public static async Task<IUpscaleEngine> LoadAsync(string modelId, string location, OnnxSessionFactory sessions, int tileSize, int vaeTileLatents)
     {
         if (File.Exists(location))
         {
@@ -19,9 +21,8 @@ public static class UpscaleModels
                 : throw new ModelLoadException(modelId, $"Upscale model {modelId} must be an .onnx file or a model folder, not '{Path.GetFileName(location)}'.");
         }
 
-        if (File.Exists(Path.Combine(location, "model_index.json")))
-            throw new EngineUnavailableException(
-                $"Model {modelId} is a Stable Diffusion x4 upscaler; its diffusion engine is not built into this runner yet.");
+        if (IsDiffusion(location))
+            return await DiffusionUpscaler.LoadAsync(modelId, location, sessions, vaeTileLatents).ConfigureAwait(false);
 
         var graph = Path.Combine(location, "model.onnx");
         return File.Exists(graph)

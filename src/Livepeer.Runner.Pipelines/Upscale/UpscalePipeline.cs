@@ -9,7 +9,7 @@ namespace Livepeer.Runner.Pipelines.Upscale;
 public sealed class UpscalePipeline(ModelManager models, RunnerSettings settings)
 {
     /// <summary>Runs one request. The image is decoded and checked before the model is touched.</summary>
-    public async Task<UpscaleOutput> RunAsync(ModelEntry model, byte[] imageBytes, CancellationToken cancellationToken)
+    public async Task<UpscaleOutput> RunAsync(ModelEntry model, byte[] imageBytes, UpscaleParameters parameters, CancellationToken cancellationToken)
     {
         var input = ImageDecoder.Decode(imageBytes, settings.MaxImagePixels);
 
@@ -20,7 +20,7 @@ public sealed class UpscalePipeline(ModelManager models, RunnerSettings settings
             throw new BadInputException(
                 $"Upscaling a {input.Width}x{input.Height} image {engine.Scale}x gives {outputPixels} pixels; this runner returns at most {settings.UpscaleMaxOutputPixels}.");
 
-        var output = await engine.UpscaleAsync(input, cancellationToken).ConfigureAwait(false);
+        var output = await engine.UpscaleAsync(input, parameters, cancellationToken).ConfigureAwait(false);
         return new UpscaleOutput(PngEncoder.Encode(output, settings.PngCompressionLevel), output.Width, output.Height);
     }
 }

@@ -48,7 +48,8 @@ internal static class UpscaleEndpoint
         // ai-runner treats seed 0 like an absent seed (`seed or random`); kept for parity.
         var seed = request.Seed is { } given and not 0 ? given : Seeds.Random();
         var services = call.Context.RequestServices;
-        var output = await services.GetRequiredService<UpscalePipeline>().RunAsync(model, request.Image.Content, call.Aborted);
+        var parameters = new UpscaleParameters(request.Prompt, seed, request.NumInferenceSteps);
+        var output = await services.GetRequiredService<UpscalePipeline>().RunAsync(model, request.Image.Content, parameters, call.Aborted);
         services.GetRequiredService<SafetyCheckNotices>().NoteUnavailable(model.Pipeline, model.ModelId, request.SafetyCheck);
         return Results.Json(new ImageResponse([new Media(DataUrl.Png(output.Png), seed, Nsfw: false)]), RunnerJson.Wire.ImageResponse);
     }

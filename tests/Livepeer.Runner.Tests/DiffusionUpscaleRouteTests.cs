@@ -1,0 +1,132 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Livepeer.Runner.Pipelines.Imaging;
+using Livepeer.Runner.Testing;
+
+namespace Livepeer.Runner.Tests;
+
+/// <summary>A runner serving the tiny SD x4 upscaler under its real id (first, so the default), with an ESRGAN model beside it.</summary>
+public sealed class DiffusionUpscalerRunner : IAsyncLifetime
+{
+    public const string X4 = "stabilityai/stable-diffusion-x4-upscaler";
+    public const string Esrgan = "upscalerjs/esrgan-slim-x2";
+    public const long MaxImagePixels = 64 * 64;
+    public const long MaxOutputPixels = 128 * 128;
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("runner-x4-").FullName;
+
+    public RunnerHost Host { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        var config = Path.Combine(_dir, "aiModels.json");
+        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new object[]
+        {
+            new { pipeline = "upscale", model_id = X4, warm = true, path = TestPaths.Model("tiny", "sd-x4-upscaler") },
+            new { pipeline = "upscale", model_id = Esrgan, warm = false, path = TestPaths.Model("esrgan-slim", "x2", "model.onnx") },
+        }));
+        Host = await RunnerHost.StartAsync(new Dictionary<string, string>
+        {
+            ["MODELS_CONFIG"] = config,
+            ["RUNNER_MAX_IMAGE_PIXELS"] = MaxImagePixels.ToString(CultureInfo.InvariantCulture),
+            ["RUNNER_UPSCALE_MAX_OUTPUT_PIXELS"] = MaxOutputPixels.ToString(CultureInfo.InvariantCulture),
+            ["RUNNER_EXECUTION_PROVIDER"] = "cpu",
+        });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+}
+
+/// <summary>/upscale on the Stable Diffusion x4 upscaler end to end, as go-livepeer calls it (random tiny weights: sizes and mechanics).</summary>
+public sealed class DiffusionUpscaleRouteTests(DiffusionUpscalerRunner runner) : IClassFixture<DiffusionUpscalerRunner>
+{
+    private readonly HttpClient _client = runner.Host.CreateClient();
+
+    private static byte[] Png(int width, int height)
+    {
+        var image = new RgbImage(width, height);
+        for (var i = 0; i < image.Pixels.Length; i++)
+            image.Pixels[i] = (byte)(i * 7);
+        return PngEncoder.Encode(image, 1);
+    }
+
+    private async Task<(RgbImage Image, byte[] Png, long Seed)> UpscaleAsync(string route, byte[] png, params (string, string)[] fields)
+    {
+        using var response = await _client.PostAsync(route, Requests.Form("image", png, fields));
+        var media = Assert.Single((await response.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("images").EnumerateArray());
+        Assert.False(media.GetProperty("nsfw").GetBoolean());
+        var bytes = Requests.DecodePngDataUrl(media.GetProperty("url").GetString()!);
+        return (ImageDecoder.Decode(bytes, long.MaxValue), bytes, media.GetProperty("seed").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("/upscale", "", 16, 24)]
+    [InlineData("/upscale/", DiffusionUpscalerRunner.X4, 13, 10)]
+    public async Task Image_IsUpscaledFourTimes_AndTheSeedReported(string route, string modelId, int width, int height)
+    {
+        var (image, _, seed) = await UpscaleAsync(route, Png(width, height),
+            ("prompt", "a sharp photo"), ("model_id", modelId), ("safety_check", "true"), ("seed", "42"), ("num_inference_steps", "3"));
+
+        Assert.Equal((4 * width, 4 * height), (image.Width, image.Height));
+        Assert.Equal(42, seed);
+    }
+
+    [Fact]
+    public async Task SameSeed_GivesIdenticalPngs_AndAnotherSeedDiffers()
+    {
+        var png = Png(16, 16);
+        var first = await UpscaleAsync("/upscale", png, ("prompt", "x"), ("seed", "7"), ("num_inference_steps", "2"));
+        var again = await UpscaleAsync("/upscale", png, ("prompt", "x"), ("seed", "7"), ("num_inference_steps", "2"));
+        var other = await UpscaleAsync("/upscale", png, ("prompt", "x"), ("seed", "8"), ("num_inference_steps", "2"));
+
+        Assert.Equal(first.Png, again.Png);
+        Assert.NotEqual(first.Png, other.Png);
+    }
+
+    [Fact]
+    public async Task Prompt_ConditionsTheResult()
+    {
+        var png = Png(16, 16);
+        var cat = await UpscaleAsync("/upscale", png, ("prompt", "a cat"), ("seed", "7"), ("num_inference_steps", "2"));
+        var dog = await UpscaleAsync("/upscale", png, ("prompt", "a photo of a dog"), ("seed", "7"), ("num_inference_steps", "2"));
+        Assert.NotEqual(cat.Png, dog.Png);
+    }
+
+    [Fact]
+    public async Task StepsBelowOne_MeanTheDefault75()
+    {
+        var png = Png(8, 8);
+        var omitted = await UpscaleAsync("/upscale", png, ("prompt", "x"), ("seed", "3"), ("num_inference_steps", "0"));
+        var explicitDefault = await UpscaleAsync("/upscale", png, ("prompt", "x"), ("seed", "3"), ("num_inference_steps", "75"));
+        var fewer = await UpscaleAsync("/upscale", png, ("prompt", "x"), ("seed", "3"), ("num_inference_steps", "2"));
+
+        Assert.Equal(explicitDefault.Png, omitted.Png);
+        Assert.NotEqual(explicitDefault.Png, fewer.Png);
+    }
+
+    [Fact]
+    public async Task EsrganBesideIt_StillUpscalesByItsOwnScale()
+    {
+        var (image, _, _) = await UpscaleAsync("/upscale", Png(20, 12), ("prompt", "x"), ("model_id", DiffusionUpscalerRunner.Esrgan));
+        Assert.Equal((40, 24), (image.Width, image.Height));
+    }
+
+    [Fact]
+    public async Task OutputOverTheLimit_IsRefusedBeforeRunning()
+    {
+        using var response = await _client.PostAsync("/upscale", Requests.Form("image", Png(40, 40), ("prompt", "x")));
+        Assert.Equal("Upscaling a 40x40 image 4x gives 25600 pixels; this runner returns at most 16384.", await response.ReadErrorAsync(HttpStatusCode.BadRequest));
+    }
+
+    [Fact]
+    public async Task InputOverTheImageLimit_IsRefused()
+    {
+        using var response = await _client.PostAsync("/upscale", Requests.Form("image", Png(80, 60), ("prompt", "x")));
+        Assert.Equal("Image of 80x60 pixels is larger than this runner accepts (4096 pixels).", await response.ReadErrorAsync(HttpStatusCode.BadRequest));
+    }
+}
