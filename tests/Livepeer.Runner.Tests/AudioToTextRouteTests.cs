@@ -5,28 +5,13 @@ using Livepeer.Runner.Testing;
 namespace Livepeer.Runner.Tests;
 
 /// <summary>A runner serving the tiny Whisper fixtures (random weights: the text means nothing, the mechanics do).</summary>
-public sealed class WhisperRunner : IAsyncLifetime
+public sealed class WhisperRunner : ConfiguredRunner
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("whisper-").FullName;
-
-    public RunnerHost Host { get; private set; } = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        var config = Path.Combine(_dir, "aiModels.json");
-        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new object[]
-        {
-            new { pipeline = "audio-to-text", model_id = "openai/whisper-large-v3", warm = true, path = TestPaths.Model("tiny", "whisper-large-v3") },
-            new { pipeline = "audio-to-text", model_id = "openai/whisper-tiny", warm = false, path = TestPaths.Model("tiny", "whisper-tiny") },
-        }));
-        Host = await RunnerHost.StartAsync(new Dictionary<string, string> { ["MODELS_CONFIG"] = config, ["RUNNER_EXECUTION_PROVIDER"] = "cpu" });
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await Host.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
+    protected override IEnumerable<object> Models() =>
+    [
+        new { pipeline = "audio-to-text", model_id = "openai/whisper-large-v3", warm = true, path = TestPaths.Model("tiny", "whisper-large-v3") },
+        new { pipeline = "audio-to-text", model_id = "openai/whisper-tiny", warm = false, path = TestPaths.Model("tiny", "whisper-tiny") },
+    ];
 }
 
 /// <summary>/audio-to-text end to end: real speech files through ffmpeg, log-mel and the Whisper graphs.</summary>
@@ -188,32 +173,12 @@ public sealed class AudioToTextRouteTests(WhisperRunner runner) : IClassFixture<
 }
 
 /// <summary>The same tiny Whisper with RUNNER_VAD_MODEL set to the real Silero VAD v5 (../shared/assets/vad).</summary>
-public sealed class VadWhisperRunner : IAsyncLifetime
+public sealed class VadWhisperRunner : ConfiguredRunner
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("whisper-vad-").FullName;
+    protected override IEnumerable<object> Models() =>
+        [new { pipeline = "audio-to-text", model_id = "openai/whisper-tiny", warm = true, path = TestPaths.Model("tiny", "whisper-tiny") }];
 
-    public RunnerHost Host { get; private set; } = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        var config = Path.Combine(_dir, "aiModels.json");
-        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new object[]
-        {
-            new { pipeline = "audio-to-text", model_id = "openai/whisper-tiny", warm = true, path = TestPaths.Model("tiny", "whisper-tiny") },
-        }));
-        Host = await RunnerHost.StartAsync(new Dictionary<string, string>
-        {
-            ["MODELS_CONFIG"] = config,
-            ["RUNNER_EXECUTION_PROVIDER"] = "cpu",
-            ["RUNNER_VAD_MODEL"] = TestPaths.Asset("vad", "silero_vad_v5.onnx"),
-        });
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await Host.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
+    protected override IEnumerable<(string Name, string Value)> Settings() => [("RUNNER_VAD_MODEL", TestPaths.Asset("vad", "silero_vad_v5.onnx"))];
 }
 
 public sealed class VadFilterRouteTests(VadWhisperRunner runner) : IClassFixture<VadWhisperRunner>

@@ -6,7 +6,7 @@ using Livepeer.Runner.Testing;
 namespace Livepeer.Runner.Tests;
 
 /// <summary>A runner serving the tiny diffusion fixtures under real model ids, so the id-based overrides apply.</summary>
-public sealed class DiffusionRunner : IAsyncLifetime
+public sealed class DiffusionRunner : ConfiguredRunner
 {
     public const string Sd15 = "stable-diffusion-v1-5/stable-diffusion-v1-5";
     public const string Legacy = "legacy/sd15-optimum-1.22";
@@ -15,38 +15,21 @@ public sealed class DiffusionRunner : IAsyncLifetime
     public const string Pix2Pix = "timbrooks/instruct-pix2pix";
     public const string WithoutFiles = "SG161222/RealVisXL_V4.0_Lightning";
 
-    private readonly string _dir = Directory.CreateTempSubdirectory("runner-diffusion-").FullName;
+    private static string Tiny(string fixture) => TestPaths.Model("tiny", fixture);
 
-    public RunnerHost Host { get; private set; } = null!;
+    protected override IEnumerable<object> Models() =>
+    [
+        new { pipeline = "text-to-image", model_id = Sd15, warm = true, path = Tiny("sd15") },
+        new { pipeline = "text-to-image", model_id = Legacy, warm = false, path = Tiny("sd15-legacy") },
+        new { pipeline = "text-to-image", model_id = Sdxl, warm = false, path = Tiny("sdxl") },
+        new { pipeline = "text-to-image", model_id = Lightning, warm = false, path = Tiny("sdxl-lightning") },
+        new { pipeline = "text-to-image", model_id = WithoutFiles, warm = false },
+        new { pipeline = "image-to-image", model_id = Pix2Pix, warm = false, path = Tiny("instruct-pix2pix") },
+        new { pipeline = "image-to-image", model_id = Sdxl, warm = false, path = Tiny("sdxl") },
+    ];
 
-    public async ValueTask InitializeAsync()
-    {
-        static string Tiny(string fixture) => TestPaths.Model("tiny", fixture);
-        var entries = new object[]
-        {
-            new { pipeline = "text-to-image", model_id = Sd15, warm = true, path = Tiny("sd15") },
-            new { pipeline = "text-to-image", model_id = Legacy, warm = false, path = Tiny("sd15-legacy") },
-            new { pipeline = "text-to-image", model_id = Sdxl, warm = false, path = Tiny("sdxl") },
-            new { pipeline = "text-to-image", model_id = Lightning, warm = false, path = Tiny("sdxl-lightning") },
-            new { pipeline = "text-to-image", model_id = WithoutFiles, warm = false },
-            new { pipeline = "image-to-image", model_id = Pix2Pix, warm = false, path = Tiny("instruct-pix2pix") },
-            new { pipeline = "image-to-image", model_id = Sdxl, warm = false, path = Tiny("sdxl") },
-        };
-        var config = Path.Combine(_dir, "aiModels.json");
-        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(entries));
-        Host = await RunnerHost.StartAsync(new Dictionary<string, string>
-        {
-            ["MODELS_CONFIG"] = config,
-            ["RUNNER_MAX_IMAGE_PIXELS"] = (512 * 512).ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["RUNNER_EXECUTION_PROVIDER"] = "cpu",
-        });
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await Host.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
+    protected override IEnumerable<(string Name, string Value)> Settings() =>
+        [("RUNNER_MAX_IMAGE_PIXELS", (512 * 512).ToString(System.Globalization.CultureInfo.InvariantCulture))];
 }
 
 /// <summary>/text-to-image and /image-to-image end to end on the tiny fixtures, as go-livepeer calls them.</summary>

@@ -7,39 +7,24 @@ using Livepeer.Runner.Testing;
 namespace Livepeer.Runner.Tests;
 
 /// <summary>A runner serving the tiny SD x4 upscaler under its real id (first, so the default), with an ESRGAN model beside it.</summary>
-public sealed class DiffusionUpscalerRunner : IAsyncLifetime
+public sealed class DiffusionUpscalerRunner : ConfiguredRunner
 {
     public const string X4 = "stabilityai/stable-diffusion-x4-upscaler";
     public const string Esrgan = "upscalerjs/esrgan-slim-x2";
     public const long MaxImagePixels = 64 * 64;
     public const long MaxOutputPixels = 128 * 128;
 
-    private readonly string _dir = Directory.CreateTempSubdirectory("runner-x4-").FullName;
+    protected override IEnumerable<object> Models() =>
+    [
+        new { pipeline = "upscale", model_id = X4, warm = true, path = TestPaths.Model("tiny", "sd-x4-upscaler") },
+        new { pipeline = "upscale", model_id = Esrgan, warm = false, path = TestPaths.Model("esrgan-slim", "x2", "model.onnx") },
+    ];
 
-    public RunnerHost Host { get; private set; } = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        var config = Path.Combine(_dir, "aiModels.json");
-        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new object[]
-        {
-            new { pipeline = "upscale", model_id = X4, warm = true, path = TestPaths.Model("tiny", "sd-x4-upscaler") },
-            new { pipeline = "upscale", model_id = Esrgan, warm = false, path = TestPaths.Model("esrgan-slim", "x2", "model.onnx") },
-        }));
-        Host = await RunnerHost.StartAsync(new Dictionary<string, string>
-        {
-            ["MODELS_CONFIG"] = config,
-            ["RUNNER_MAX_IMAGE_PIXELS"] = MaxImagePixels.ToString(CultureInfo.InvariantCulture),
-            ["RUNNER_UPSCALE_MAX_OUTPUT_PIXELS"] = MaxOutputPixels.ToString(CultureInfo.InvariantCulture),
-            ["RUNNER_EXECUTION_PROVIDER"] = "cpu",
-        });
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await Host.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
+    protected override IEnumerable<(string Name, string Value)> Settings() =>
+    [
+        ("RUNNER_MAX_IMAGE_PIXELS", MaxImagePixels.ToString(CultureInfo.InvariantCulture)),
+        ("RUNNER_UPSCALE_MAX_OUTPUT_PIXELS", MaxOutputPixels.ToString(CultureInfo.InvariantCulture)),
+    ];
 }
 
 /// <summary>/upscale on the Stable Diffusion x4 upscaler end to end, as go-livepeer calls it (random tiny weights: sizes and mechanics).</summary>

@@ -5,29 +5,14 @@ using Livepeer.Runner.Testing;
 namespace Livepeer.Runner.Tests;
 
 /// <summary>A runner serving the real stories260K model and the tiny GQA fixtures through /llm and the OpenAI routes.</summary>
-public sealed class LlmRunner : IAsyncLifetime
+public sealed class LlmRunner : ConfiguredRunner
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("llm-").FullName;
-
-    public RunnerHost Host { get; private set; } = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        var config = Path.Combine(_dir, "aiModels.json");
-        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new object[]
-        {
-            new { pipeline = "llm", model_id = "karpathy/stories260K", warm = true, path = TestPaths.Asset("llm", "stories260K") },
-            new { pipeline = "llm", model_id = "tiny/llama", warm = false, path = TestPaths.Model("tiny", "llm-llama") },
-            new { pipeline = "llm", model_id = "tiny/qwen", warm = false, path = TestPaths.Model("tiny", "llm-qwen") },
-        }));
-        Host = await RunnerHost.StartAsync(new Dictionary<string, string> { ["MODELS_CONFIG"] = config, ["RUNNER_EXECUTION_PROVIDER"] = "cpu" });
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await Host.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
+    protected override IEnumerable<object> Models() =>
+    [
+        new { pipeline = "llm", model_id = "karpathy/stories260K", warm = true, path = TestPaths.Asset("llm", "stories260K") },
+        new { pipeline = "llm", model_id = "tiny/llama", warm = false, path = TestPaths.Model("tiny", "llm-llama") },
+        new { pipeline = "llm", model_id = "tiny/qwen", warm = false, path = TestPaths.Model("tiny", "llm-qwen") },
+    ];
 }
 
 public sealed class LlmRouteTests(LlmRunner runner) : IClassFixture<LlmRunner>

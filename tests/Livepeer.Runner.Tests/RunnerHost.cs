@@ -33,10 +33,10 @@ public sealed class RunnerHost : WebApplicationFactory<Program>
     }
 
     /// <summary>
-    /// A MODELS_CONFIG with the three real ESRGAN-slim upscalers (x4 warm) and one placeholder model for every
-    /// pipeline whose engine is not built yet, so each route is served.
+    /// The three real ESRGAN-slim upscalers (x4 warm) and one placeholder model without files for every other
+    /// pipeline, so each route is served and answers its contract errors.
     /// </summary>
-    public static string WriteModelsConfig(string directory)
+    public static IEnumerable<object> StandardModels()
     {
         var esrgan = TestPaths.Model("esrgan-slim");
         var entries = new List<object>
@@ -47,10 +47,7 @@ public sealed class RunnerHost : WebApplicationFactory<Program>
         };
         foreach (var (pipeline, id) in Placeholders)
             entries.Add(new { pipeline, model_id = id, warm = false });
-
-        var path = Path.Combine(directory, "aiModels.json");
-        File.WriteAllText(path, JsonSerializer.Serialize(entries));
-        return path;
+        return entries;
     }
 
     public static IReadOnlyList<(string Pipeline, string ModelId)> Placeholders { get; } =
@@ -66,23 +63,29 @@ public sealed class RunnerHost : WebApplicationFactory<Program>
     ];
 }
 
-/// <summary>One many-model runner shared by a test class: no auth, small limits so oversize cases stay cheap.</summary>
-public sealed class ManyModelsRunner : IAsyncLifetime
+/// <summary>
+/// A runner started from a MODELS_CONFIG written for one test class and shared by its tests. Subclasses list the
+/// models and any extra settings; sessions always run on the CPU execution provider.
+/// </summary>
+public abstract class ConfiguredRunner : IAsyncLifetime
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("runner-").FullName;
 
     public RunnerHost Host { get; private set; } = null!;
 
-    public const long MaxUploadBytes = 2 * 1024 * 1024;
+    protected abstract IEnumerable<object> Models();
 
-    public async ValueTask InitializeAsync() => Host = await RunnerHost.StartAsync(new Dictionary<string, string>
+    protected virtual IEnumerable<(string Name, string Value)> Settings() => [];
+
+    public async ValueTask InitializeAsync()
     {
-        ["MODELS_CONFIG"] = RunnerHost.WriteModelsConfig(_dir),
-        ["RUNNER_MAX_UPLOAD_BYTES"] = MaxUploadBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["RUNNER_MAX_IMAGE_PIXELS"] = (1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["RUNNER_UPSCALE_MAX_OUTPUT_PIXELS"] = (1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["RUNNER_EXECUTION_PROVIDER"] = "cpu",
-    });
+        var config = Path.Combine(_dir, "aiModels.json");
+        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(Models()));
+        var settings = new Dictionary<string, string> { ["MODELS_CONFIG"] = config, ["RUNNER_EXECUTION_PROVIDER"] = "cpu" };
+        foreach (var (name, value) in Settings())
+            settings[name] = value;
+        Host = await RunnerHost.StartAsync(settings);
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -91,24 +94,27 @@ public sealed class ManyModelsRunner : IAsyncLifetime
     }
 }
 
-/// <summary>The same runner with AUTH_TOKEN set.</summary>
-public sealed class AuthenticatedRunner : IAsyncLifetime
+/// <summary>The standard models, no auth, small limits so oversize cases stay cheap.</summary>
+public sealed class ManyModelsRunner : ConfiguredRunner
+{
+    public const long MaxUploadBytes = 2 * 1024 * 1024;
+
+    protected override IEnumerable<object> Models() => RunnerHost.StandardModels();
+
+    protected override IEnumerable<(string Name, string Value)> Settings() =>
+    [
+        ("RUNNER_MAX_UPLOAD_BYTES", MaxUploadBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ("RUNNER_MAX_IMAGE_PIXELS", (1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ("RUNNER_UPSCALE_MAX_OUTPUT_PIXELS", (1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+    ];
+}
+
+/// <summary>The standard models with AUTH_TOKEN set.</summary>
+public sealed class AuthenticatedRunner : ConfiguredRunner
 {
     public const string Token = "s3cret-token";
 
-    private readonly string _dir = Directory.CreateTempSubdirectory("runner-auth-").FullName;
+    protected override IEnumerable<object> Models() => RunnerHost.StandardModels();
 
-    public RunnerHost Host { get; private set; } = null!;
-
-    public async ValueTask InitializeAsync() => Host = await RunnerHost.StartAsync(new Dictionary<string, string>
-    {
-        ["MODELS_CONFIG"] = RunnerHost.WriteModelsConfig(_dir),
-        ["AUTH_TOKEN"] = Token,
-    });
-
-    public async ValueTask DisposeAsync()
-    {
-        await Host.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
+    protected override IEnumerable<(string Name, string Value)> Settings() => [("AUTH_TOKEN", Token)];
 }
