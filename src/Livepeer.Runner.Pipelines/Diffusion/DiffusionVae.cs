@@ -90,7 +90,7 @@ public sealed class DiffusionVae : IDisposable
             var input = VaeTiles.Crop(scaled, LatentChannels, latentHeight, latentWidth, tile);
             using var value = OrtValue.CreateTensorValueFromMemory(input, [1, LatentChannels, tile.Height, tile.Width]);
             using var results = OnnxRun.Run(_decoder, [_decoderInput], [value], [_decoder.OutputNames[0]], cancellationToken);
-            VaeTiles.Accumulate(results[0].GetTensorDataAsSpan<float>(), tile, DownFactor, VaeTiles.Overlap(TileLatents), latentHeight, latentWidth, sum, weight, width, height);
+            VaeTiles.Accumulate(results[0].GetTensorDataAsSpan<float>(), 3, tile, DownFactor, VaeTiles.Overlap(TileLatents), latentHeight, latentWidth, sum, weight, width, height);
         }
 
         var plane = height * width;
@@ -109,24 +109,51 @@ public sealed class DiffusionVae : IDisposable
     public EncodedLatents Encode(RgbImage image, CancellationToken cancellationToken)
     {
         var encoder = _encoder ?? throw new InvalidOperationException("This model has no VAE encoder.");
-        var plane = image.Width * image.Height;
-        var planar = new float[3 * plane];
-        var pixels = image.Pixels;
-        for (var p = 0; p < plane; p++)
+        int latentHeight = image.Height / DownFactor, latentWidth = image.Width / DownFactor;
+        var tiles = VaeTiles.Plan(latentHeight, latentWidth, TileLatents);
+        float[]? sum = null;
+        var weight = new float[latentHeight * latentWidth];
+        var channels = 0;
+        foreach (var tile in tiles)
         {
-            for (var c = 0; c < 3; c++)
-                planar[(c * plane) + p] = UnitRange ? pixels[(p * 3) + c] / 255f : (pixels[(p * 3) + c] / 127.5f) - 1f;
+            var pixels = new VaeTiles.Tile(tile.Y * DownFactor, tile.X * DownFactor, tile.Height * DownFactor, tile.Width * DownFactor);
+            using var input = OrtValue.CreateTensorValueFromMemory(Planar(image, pixels), [1, 3, pixels.Height, pixels.Width]);
+            using var results = OnnxRun.Run(encoder, [_encoderInput!], [input], [_encoderOutput!], cancellationToken);
+            var output = results[0].GetTensorDataAsSpan<float>();
+            channels = output.Length / (tile.Height * tile.Width);
+            sum ??= new float[channels * latentHeight * latentWidth];
+            VaeTiles.Accumulate(output, channels, tile, 1, VaeTiles.Overlap(TileLatents), latentHeight, latentWidth, sum, weight, latentWidth, latentHeight);
         }
 
-        using var input = OrtValue.CreateTensorValueFromMemory(planar, [1, 3, image.Height, image.Width]);
-        using var results = OnnxRun.Run(encoder, [_encoderInput!], [input], [_encoderOutput!], cancellationToken);
-        var output = results[0].GetTensorDataAsSpan<float>();
+        var plane = latentHeight * latentWidth;
+        for (var c = 0; c < channels; c++)
+            TensorPrimitives.Divide(sum.AsSpan(c * plane, plane), weight, sum.AsSpan(c * plane, plane));
         if (_encoderOutput is "latent_sample" or "latent")
-            return new EncodedLatents(output.ToArray(), null);
+            return new EncodedLatents(sum!, null);
 
         // latent_parameters: the first half of the channels is the mean, the second the log-variance (MODEL-FORMATS §1.3).
-        var half = output.Length / 2;
-        return new EncodedLatents(output[..half].ToArray(), output[half..].ToArray());
+        var half = sum!.Length / 2;
+        return new EncodedLatents(sum[..half], sum[half..]);
+    }
+
+    /// <summary>RGB bytes of <paramref name="region"/> → planar floats in the VAE's range ([-1, 1], or [0, 1] for TAESD).</summary>
+    private float[] Planar(RgbImage image, VaeTiles.Tile region)
+    {
+        var plane = region.Height * region.Width;
+        var planar = new float[3 * plane];
+        var pixels = image.Pixels;
+        for (var y = 0; y < region.Height; y++)
+        {
+            for (var x = 0; x < region.Width; x++)
+            {
+                var source = (((region.Y + y) * image.Width) + region.X + x) * 3;
+                var target = (y * region.Width) + x;
+                for (var c = 0; c < 3; c++)
+                    planar[(c * plane) + target] = UnitRange ? pixels[source + c] / 255f : (pixels[source + c] / 127.5f) - 1f;
+            }
+        }
+
+        return planar;
     }
 
     private static byte ToByte(float value, bool unitRange) =>

@@ -1,8 +1,8 @@
 namespace Livepeer.Runner.Pipelines.Diffusion;
 
 /// <summary>
-/// Tiling of a latent image for the VAE decoder: tiles of <c>size</c> latents overlapping by a quarter, each pixel's
-/// colour the weighted mean of the tiles covering it, with weights that ramp linearly across the overlap so no seam
+/// Tiling of a latent image for the VAE (decoding, and encoding in latent units): tiles of <c>size</c> latents
+/// overlapping by a quarter, each output value the weighted mean of the tiles covering it, with weights that ramp linearly across the overlap so no seam
 /// shows. An image within one tile decodes in one run with weight 1 everywhere (identical to untiled decoding).
 /// </summary>
 internal static class VaeTiles
@@ -63,8 +63,11 @@ internal static class VaeTiles
         return crop;
     }
 
-    /// <summary>Adds a decoded tile (planar RGB) into the running weighted sums.</summary>
-    public static void Accumulate(ReadOnlySpan<float> decoded, Tile tile, int factor, int overlapLatents, int latentHeight, int latentWidth,
+    /// <summary>
+    /// Adds one tile's planar output (<paramref name="channels"/> planes, <paramref name="factor"/> output pixels per
+    /// latent: 8 when decoding, 1 when encoding) into the running weighted sums of the whole output.
+    /// </summary>
+    public static void Accumulate(ReadOnlySpan<float> decoded, int channels, Tile tile, int factor, int overlapLatents, int latentHeight, int latentWidth,
         float[] sum, float[] weight, int width, int height)
     {
         int tileHeight = tile.Height * factor, tileWidth = tile.Width * factor, ramp = Math.Max(1, overlapLatents * factor);
@@ -77,7 +80,7 @@ internal static class VaeTiles
                 var w = wy * Ramp(x, tileWidth, ramp, tile.X > 0, tile.X + tile.Width < latentWidth);
                 var target = ((top + y) * width) + left + x;
                 weight[target] += w;
-                for (var c = 0; c < 3; c++)
+                for (var c = 0; c < channels; c++)
                     sum[(c * plane) + target] += w * decoded[(c * tilePlane) + (y * tileWidth) + x];
             }
         }

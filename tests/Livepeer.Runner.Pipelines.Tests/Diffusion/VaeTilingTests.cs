@@ -57,13 +57,15 @@ public sealed class VaeTilingTests
 /// <summary>The real TAEF2 tiny autoencoder (32 latent channels, [0,1] images) through the same VAE code path (MANIFEST G-TAEF2).</summary>
 public sealed class TaesdVaeTests
 {
-    [Fact]
-    public async Task AstronautRoundTrip_ReachesTheManifestsPsnr()
+    [Theory]
+    [InlineData(0, 30.0)]
+    [InlineData(24, 28.0)]
+    public async Task AstronautRoundTrip_ReachesTheManifestsPsnr(int tileLatents, double minimumPsnr)
     {
         var sessions = new OnnxSessionFactory(new RunnerSettings { ExecutionProvider = "cpu" });
         var folder = TestPaths.Asset("vae", "taef2");
         var opened = await sessions.CreateAllAsync("taef2", [Path.Combine(folder, "decoder.onnx"), Path.Combine(folder, "encoder.onnx")]);
-        using var vae = new DiffusionVae("taef2", folder, opened[0], opened[1]);
+        using var vae = new DiffusionVae("taef2", folder, opened[0], opened[1], tileLatents);
         var astronaut = Livepeer.Runner.Pipelines.Imaging.ImageDecoder.Decode(File.ReadAllBytes(TestPaths.Asset("images", "astronaut.png")), long.MaxValue);
 
         var latents = vae.Encode(astronaut, CancellationToken.None);
@@ -73,7 +75,8 @@ public sealed class TaesdVaeTests
         Assert.Equal(32, vae.LatentChannels);
         Assert.Equal(1f, vae.ScalingFactor);
         Assert.Null(latents.LogVariance);
+        // Untiled: the manifest's 31.19 dB. Tiled encode and decode (64 latents in tiles of 24) lose a little at seams.
         var psnr = ImageMetrics.Psnr(astronaut.Pixels, decoded.Pixels);
-        Assert.True(psnr >= 30, $"PSNR {psnr:F2} dB (manifest: 31.19 dB)");
+        Assert.True(psnr >= minimumPsnr, $"PSNR {psnr:F2} dB (manifest: 31.19 dB untiled)");
     }
 }
