@@ -1,6 +1,7 @@
-"""Stable Diffusion family (MODEL-FORMATS §1, §2): sd15, sd15-legacy, sdxl, sdxl-lightning,
+"""Stable Diffusion family (MODEL-FORMATS §1, §2): sd15, sd15-legacy, sd15-safety, sdxl, sdxl-lightning,
 instruct-pix2pix, sd-x4-upscaler, in the optimum >= 1.24 diffusers layout."""
 
+import json
 import os
 
 import torch
@@ -155,6 +156,37 @@ class VaeDecoder(nn.Module):
         return self.conv_out(F.silu(self.norm(h)))
 
 
+class SafetyChecker(nn.Module):
+    """StableDiffusionSafetyChecker.forward_onnx in miniature (the legacy diffusers export, MODEL-FORMATS §1.2):
+    pooled patches and a projection stand in for the CLIP vision tower, each concept gets a score, an image is flagged when
+    any score is above 0, and flagged rows of `images` come back zeroed.
+
+    So that tests can steer it, the score of concept c is (mean of clip_input) - SAFETY_THRESHOLDS[c] plus a
+    learned term squashed to at most 1e-3: an image is flagged exactly when its mean CLIP-normalised value is
+    above SAFETY_THRESHOLDS[0] (give or take 1e-3)."""
+
+    def __init__(self, dim=8):
+        super().__init__()
+        self.pool = nn.AvgPool2d(32)
+        self.patch = nn.Conv2d(3, dim, 1)
+        self.proj = nn.Linear(dim, len(SAFETY_THRESHOLDS))
+        self.register_buffer("thresholds", torch.tensor(SAFETY_THRESHOLDS))
+
+    def forward(self, clip_input, images):
+        pooled = self.patch(self.pool(clip_input)).mean(dim=(2, 3))
+        brightness = clip_input.mean(dim=(1, 2, 3)).unsqueeze(1)
+        scores = brightness - self.thresholds + 1e-3 * torch.tanh(self.proj(pooled))
+        has_nsfw_concepts = scores.max(dim=1).values > 0
+        keep = (~has_nsfw_concepts).to(images.dtype).reshape(-1, 1, 1, 1)
+        return images * keep, has_nsfw_concepts
+
+
+# Concept thresholds on the mean CLIP-normalised value of the image; the first decides. 0.18 lies between
+# uniform grey 126 (mean 0.166) and 127 (0.193); white is about 2.0, black about -1.7. The tiny sd15 images are
+# near grey 125 and fall on both sides, depending on the seed.
+SAFETY_THRESHOLDS = [0.18, 0.5, 1.0]
+
+
 # ------------------------------------------------------------------ configs
 
 def scheduler(kind, **over):
@@ -302,6 +334,31 @@ def sd15(root, legacy=False):
         "vae": ["diffusers", "AutoencoderKL"]})
 
 
+def sd15_safety(root):
+    """sd15 plus safety_checker/model.onnx as the legacy diffusers script exports it (MODEL-FORMATS §1.2)."""
+    sd15(root)
+    common.seed(16)
+    checker = SafetyChecker()
+    common.export(checker, (torch.randn(1, 3, 224, 224), torch.rand(1, 64, 64, 3)),
+                  os.path.join(root, "safety_checker", "model.onnx"), ["clip_input", "images"],
+                  ["out_images", "has_nsfw_concepts"],
+                  {"clip_input": {0: "batch", 1: "channels", 2: "height", 3: "width"},
+                   "images": {0: "batch", 1: "height", 2: "width", 3: "channels"},
+                   "out_images": {0: "batch", 1: "height", 2: "width", 3: "channels"},
+                   "has_nsfw_concepts": {0: "batch"}},
+                  cases=[(torch.full((2, 3, 224, 224), 1.5), torch.rand(2, 48, 40, 3))])
+    common.write_json(os.path.join(root, "safety_checker", "config.json"), {
+        "_name_or_path": "CompVis/stable-diffusion-safety-checker",
+        "architectures": ["StableDiffusionSafetyChecker"], "model_type": "clip",
+        "projection_dim": len(SAFETY_THRESHOLDS), "thresholds": SAFETY_THRESHOLDS})
+    index = os.path.join(root, "model_index.json")
+    with open(index, encoding="utf-8") as f:
+        config = json.load(f)
+    config["requires_safety_checker"] = True
+    config["safety_checker"] = ["stable_diffusion", "StableDiffusionSafetyChecker"]
+    common.write_json(index, config)
+
+
 def sdxl(root, lightning=False):
     """SDXL base (Euler, leading) or the Lightning variant (same graphs, trailing spacing)."""
     common.seed(20)
@@ -403,6 +460,7 @@ def sd_x4_upscaler(root):
 FIXTURES = {
     "sd15": sd15,
     "sd15-legacy": lambda root: sd15(root, legacy=True),
+    "sd15-safety": sd15_safety,
     "sdxl": sdxl,
     "sdxl-lightning": lambda root: sdxl(root, lightning=True),
     "instruct-pix2pix": instruct_pix2pix,

@@ -110,6 +110,23 @@ internal static class TinyFixtureSignatures
             [F32("sample", 4)],
             [F32("latent_sample", 4)]),
 
+        // The sd15 graphs again, plus the safety checker only the legacy diffusers script exports (MODEL-FORMATS §1.2).
+        ["sd15-safety/safety_checker/model.onnx"] = new(
+            [F32("clip_input", 4), F32("images", 4)],
+            [F32("out_images", 4), Bool("has_nsfw_concepts", 1)]),
+        ["sd15-safety/text_encoder/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [F32("last_hidden_state", 3), F32("pooler_output", 2)]),
+        ["sd15-safety/unet/model.onnx"] = new(
+            [F32("sample", 4), F32("timestep", 0), F32("encoder_hidden_states", 3)],
+            [F32("out_sample", 4)]),
+        ["sd15-safety/vae_decoder/model.onnx"] = new(
+            [F32("latent_sample", 4)],
+            [F32("sample", 4)]),
+        ["sd15-safety/vae_encoder/model.onnx"] = new(
+            [F32("sample", 4)],
+            [F32("latent_parameters", 4)]),
+
         ["sd15/text_encoder/model.onnx"] = new(
             [I64("input_ids", 2)],
             [F32("last_hidden_state", 3), F32("pooler_output", 2)]),

@@ -35,7 +35,8 @@ public sealed record UpscalerParts(DdpmScheduler LowResScheduler, int MaxNoiseLe
 public sealed class DiffusionModel : IDisposable
 {
     private DiffusionModel(string modelId, DiffusionFamily family, ClipTextEncoder textEncoder, ClipTextEncoder? textEncoder2,
-        UnetModel unet, DiffusionVae vae, SchedulerConfig scheduler, bool forceZerosForEmptyPrompt, UpscalerParts? upscaler)
+        UnetModel unet, DiffusionVae vae, SchedulerConfig scheduler, bool forceZerosForEmptyPrompt, UpscalerParts? upscaler,
+        SafetyChecker? safetyChecker)
     {
         ModelId = modelId;
         Family = family;
@@ -46,6 +47,7 @@ public sealed class DiffusionModel : IDisposable
         SchedulerConfig = scheduler;
         ForceZerosForEmptyPrompt = forceZerosForEmptyPrompt;
         Upscaler = upscaler;
+        SafetyChecker = safetyChecker;
     }
 
     public string ModelId { get; }
@@ -68,6 +70,12 @@ public sealed class DiffusionModel : IDisposable
     /// <summary>Set for <see cref="DiffusionFamily.Upscaler"/> only.</summary>
     public UpscalerParts? Upscaler { get; }
 
+    /// <summary>
+    /// <c>safety_checker/model.onnx</c> when the folder has one (only the legacy diffusers script exports it; optimum
+    /// never does), with <c>feature_extractor/preprocessor_config.json</c> for its CLIP preprocessing; otherwise null.
+    /// </summary>
+    public SafetyChecker? SafetyChecker { get; }
+
     public SemaphoreSlim Gate { get; } = new(1, 1);
 
     public static async Task<DiffusionModel> LoadAsync(string modelId, string folder, OnnxSessionFactory sessions, int vaeTileLatents = 0)
@@ -88,6 +96,9 @@ public sealed class DiffusionModel : IDisposable
             throw new ModelLoadException(modelId, $"Model folder of {modelId} lacks {Path.GetRelativePath(folder, path)}.");
         if (hasEncoder)
             paths.Add(Graph(folder, "vae_encoder"));
+        var hasSafetyChecker = File.Exists(Graph(folder, "safety_checker"));
+        if (hasSafetyChecker)
+            paths.Add(Graph(folder, "safety_checker"));
 
         var tokenizer = ClipTokenizer.Load(modelId, Path.Combine(folder, "tokenizer"));
         var tokenizer2 = isXl ? ClipTokenizer.Load(modelId, Path.Combine(folder, "tokenizer_2")) : null;
@@ -100,11 +111,14 @@ public sealed class DiffusionModel : IDisposable
             var textEncoder2 = isXl ? new ClipTextEncoder(modelId, opened[next++], tokenizer2!) : null;
             var unet = new UnetModel(modelId, opened[next++]);
             var decoder = opened[next++];
-            var vae = new DiffusionVae(modelId, folder, decoder, hasEncoder ? opened[next] : null, vaeTileLatents);
+            var vae = new DiffusionVae(modelId, folder, decoder, hasEncoder ? opened[next++] : null, vaeTileLatents);
+            var safetyChecker = hasSafetyChecker
+                ? new SafetyChecker(modelId, opened[next], ClipImageProcessor.Load(Path.Combine(folder, "feature_extractor", "preprocessor_config.json")))
+                : null;
             var family = Classify(modelId, unet, vae, textEncoder, textEncoder2);
             var forceZeros = !(index.TryGetProperty("force_zeros_for_empty_prompt", out var f) && f.ValueKind == JsonValueKind.False);
             var upscaler = family == DiffusionFamily.Upscaler ? LoadUpscalerParts(modelId, folder, index) : null;
-            return new DiffusionModel(modelId, family, textEncoder, textEncoder2, unet, vae, schedulerConfig, forceZeros, upscaler);
+            return new DiffusionModel(modelId, family, textEncoder, textEncoder2, unet, vae, schedulerConfig, forceZeros, upscaler, safetyChecker);
         }
         catch
         {
@@ -177,6 +191,7 @@ public sealed class DiffusionModel : IDisposable
         TextEncoder2?.Dispose();
         Unet.Dispose();
         Vae.Dispose();
+        SafetyChecker?.Dispose();
         Gate.Dispose();
     }
 }

@@ -16,21 +16,30 @@ public sealed record DiffusionInput(
     string Loras,
     double Strength = 1.0,
     double ImageGuidanceScale = 1.5,
-    byte[]? Image = null);
+    byte[]? Image = null,
+    bool SafetyCheck = false);
 
-/// <summary>One generated image and the seed it came from.</summary>
-public sealed record GeneratedImage(byte[] Png, long Seed);
+/// <summary>One generated image, the seed it came from, and whether the safety checker flagged (and blacked out) it.</summary>
+public sealed record GeneratedImage(byte[] Png, long Seed, bool Nsfw = false);
+
+/// <summary>
+/// The images of one request. <paramref name="HasSafetyChecker"/>: the model has a safety checker, so with
+/// <see cref="DiffusionInput.SafetyCheck"/> every <see cref="GeneratedImage.Nsfw"/> is the checker's verdict.
+/// </summary>
+public sealed record DiffusionOutput(IReadOnlyList<GeneratedImage> Images, bool HasSafetyChecker);
 
 /// <summary>
 /// /text-to-image and /image-to-image: checks the request, applies ai-runner's per-model overrides, runs the model
-/// under a lease, and encodes PNGs. Image i of a request uses seed + i, generated one after another.
+/// under a lease, and encodes PNGs. Image i of a request uses seed + i, generated one after another. With
+/// <see cref="DiffusionInput.SafetyCheck"/> and a model that has a safety checker, each image goes through it before
+/// encoding, and flagged ones come back black (diffusers' behaviour).
 /// </summary>
 public sealed class DiffusionPipeline(ModelManager models, RunnerSettings settings)
 {
-    public async Task<IReadOnlyList<GeneratedImage>> RunAsync(ModelEntry model, DiffusionInput input, long seed, int count, CancellationToken cancellationToken)
+    public async Task<DiffusionOutput> RunAsync(ModelEntry model, DiffusionInput input, long seed, int count, CancellationToken cancellationToken)
     {
         if (count <= 0)
-            return [];
+            return new DiffusionOutput([], HasSafetyChecker: false);
         LoraRequest.EnsureNoneRequested(input.Loras);
         var image = input.Image is { } bytes ? CropToMultipleOf8(ImageDecoder.Decode(bytes, settings.MaxImagePixels)) : null;
         var width = image?.Width ?? input.Width;
@@ -49,14 +58,16 @@ public sealed class DiffusionPipeline(ModelManager models, RunnerSettings settin
         try
         {
             using var generator = new DiffusionGenerator(engine, request, cancellationToken);
+            var checker = input.SafetyCheck ? engine.SafetyChecker : null;
             var images = new List<GeneratedImage>(count);
             for (var i = 0; i < count; i++)
             {
                 var output = generator.Generate(unchecked((ulong)(seed + i)), cancellationToken);
-                images.Add(new GeneratedImage(PngEncoder.Encode(output, settings.PngCompressionLevel), seed + i));
+                var nsfw = checker?.Check(output, cancellationToken) ?? false;
+                images.Add(new GeneratedImage(PngEncoder.Encode(output, settings.PngCompressionLevel), seed + i, nsfw));
             }
 
-            return images;
+            return new DiffusionOutput(images, engine.SafetyChecker is not null);
         }
         finally
         {

@@ -5,16 +5,21 @@ using Livepeer.Runner.Pipelines.Imaging;
 
 namespace Livepeer.Runner.Endpoints;
 
-/// <summary>The shared end of /text-to-image and /image-to-image: n images, seeds seed+i, the contract's ImageResponse.</summary>
+/// <summary>
+/// The shared end of /text-to-image and /image-to-image: n images, seeds seed+i, the contract's ImageResponse. With
+/// safety_check the model's safety checker (if it has one) sets each nsfw and blacks out flagged images; without a
+/// checker nsfw is false and that is logged once per model.
+/// </summary>
 internal static class DiffusionReplies
 {
     public static async Task<IResult> GenerateAsync(PipelineCall call, ModelEntry model, DiffusionInput input, long seed, long requestedImages, bool safetyCheck)
     {
         var services = call.Context.RequestServices;
         var count = (int)Math.Clamp(requestedImages, 0, int.MaxValue);
-        var images = await services.GetRequiredService<DiffusionPipeline>().RunAsync(model, input, seed, count, call.Aborted);
-        if (images.Count > 0)
+        var output = await services.GetRequiredService<DiffusionPipeline>().RunAsync(model, input with { SafetyCheck = safetyCheck }, seed, count, call.Aborted);
+        if (output.Images.Count > 0 && !output.HasSafetyChecker)
             services.GetRequiredService<SafetyCheckNotices>().NoteUnavailable(model.Pipeline, model.ModelId, safetyCheck);
-        return Results.Json(new ImageResponse([.. images.Select(i => new Media(DataUrl.Png(i.Png), i.Seed, Nsfw: false))]), RunnerJson.Wire.ImageResponse);
+        // nsfw is the checker's verdict when safety_check asked for it and the model has one; false otherwise.
+        return Results.Json(new ImageResponse([.. output.Images.Select(i => new Media(DataUrl.Png(i.Png), i.Seed, i.Nsfw))]), RunnerJson.Wire.ImageResponse);
     }
 }
