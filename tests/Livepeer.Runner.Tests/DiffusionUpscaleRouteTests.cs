@@ -115,3 +115,61 @@ public sealed class DiffusionUpscaleRouteTests(DiffusionUpscalerRunner runner) :
         Assert.Equal("Image of 80x60 pixels is larger than this runner accepts (4096 pixels).", await response.ReadErrorAsync(HttpStatusCode.BadRequest));
     }
 }
+
+/// <summary>The tiny x4 upscaler with a safety checker beside it (sd15-safety's checker and feature extractor copied in).</summary>
+public sealed class CheckedUpscalerRunner : ConfiguredRunner
+{
+    public const string X4 = "stabilityai/stable-diffusion-x4-upscaler";
+
+    protected override IEnumerable<object> Models()
+    {
+        var folder = Directory.CreateTempSubdirectory("x4-safety-").FullName;
+        CopyTree(TestPaths.Model("tiny", "sd-x4-upscaler"), folder);
+        CopyTree(TestPaths.Model("tiny", "sd15-safety", "safety_checker"), Path.Combine(folder, "safety_checker"));
+        CopyTree(TestPaths.Model("tiny", "sd15-safety", "feature_extractor"), Path.Combine(folder, "feature_extractor"));
+        return [new { pipeline = "upscale", model_id = X4, warm = true, path = folder }];
+    }
+
+    private static void CopyTree(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+}
+
+public sealed class CheckedUpscaleRouteTests(CheckedUpscalerRunner runner) : IClassFixture<CheckedUpscalerRunner>
+{
+    private readonly HttpClient _client = runner.Host.CreateClient();
+
+    private async Task<(byte[] Pixels, bool Nsfw)> UpscaleAsync(string safetyCheck, byte shade)
+    {
+        var input = new RgbImage(16, 16);
+        Array.Fill(input.Pixels, shade);
+        var png = PngEncoder.Encode(input, 1);
+        using var response = await _client.PostAsync("/upscale", Requests.Form("image", png, ("prompt", "x"), ("seed", "3"), ("num_inference_steps", "2"), ("safety_check", safetyCheck)));
+        var media = (await response.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("images")[0];
+        var image = ImageDecoder.Decode(Requests.DecodePngDataUrl(media.GetProperty("url").GetString()!), long.MaxValue);
+        return (image.Pixels, media.GetProperty("nsfw").GetBoolean());
+    }
+
+    /// <summary>
+    /// The checker runs on the upscaled image and its verdict is the reply's <c>nsfw</c> (the tiny upscaler's output
+    /// is not flagged; the blackout itself is covered by SafetyCheckerTests and the text-to-image route tests).
+    /// </summary>
+    [Fact]
+    public async Task SafetyCheck_ReportsTheCheckersVerdict_AndBlacksOutWhatItFlags()
+    {
+        var unchecked_ = await UpscaleAsync("false", 255);
+        var checked_ = await UpscaleAsync("true", 255);
+
+        Assert.False(unchecked_.Nsfw);
+        Assert.Equal(checked_.Nsfw, checked_.Pixels.All(b => b == 0));
+        if (!checked_.Nsfw)
+            Assert.Equal(unchecked_.Pixels, checked_.Pixels);
+    }
+}

@@ -22,6 +22,8 @@ public sealed class DiffusionUpscaler : IUpscaleEngine
 
     public int Scale => Model.Vae.DownFactor;
 
+    public SafetyChecker? SafetyChecker => Model.SafetyChecker;
+
     public static async Task<DiffusionUpscaler> LoadAsync(string modelId, string folder, OnnxSessionFactory sessions, int vaeTileLatents)
     {
         var model = await DiffusionModel.LoadAsync(modelId, folder, sessions, vaeTileLatents).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using Livepeer.Runner.Pipelines.Diffusion;
 using Livepeer.Runner.Pipelines.Imaging;
 
 namespace Livepeer.Runner.Pipelines.Upscale;
@@ -14,6 +15,9 @@ public interface IUpscaleEngine : IDisposable
 {
     /// <summary>How many times larger each side of the output is.</summary>
     int Scale { get; }
+
+    /// <summary>The model's NSFW checker, when its folder ships one (a diffusers folder with <c>safety_checker/</c>).</summary>
+    SafetyChecker? SafetyChecker => null;
 
     Task<RgbImage> UpscaleAsync(RgbImage input, UpscaleParameters parameters, CancellationToken cancellationToken);
 }

@@ -1,6 +1,7 @@
 using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Core.Models;
+using Livepeer.Runner.Pipelines.Diffusion;
 using Livepeer.Runner.Pipelines.Imaging;
 
 namespace Livepeer.Runner.Pipelines.Upscale;
@@ -8,8 +9,11 @@ namespace Livepeer.Runner.Pipelines.Upscale;
 /// <summary>/upscale: decode the upload, run the model under a lease, encode the PNG reply.</summary>
 public sealed class UpscalePipeline(ModelManager models, RunnerSettings settings)
 {
-    /// <summary>Runs one request. The image is decoded and checked before the model is touched.</summary>
-    public async Task<UpscaleOutput> RunAsync(ModelEntry model, byte[] imageBytes, UpscaleParameters parameters, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one request. The image is decoded and checked before the model is touched; with
+    /// <paramref name="safetyCheck"/> and a model that ships a checker, a flagged output is blacked out.
+    /// </summary>
+    public async Task<UpscaleOutput> RunAsync(ModelEntry model, byte[] imageBytes, UpscaleParameters parameters, bool safetyCheck, CancellationToken cancellationToken)
     {
         var input = ImageDecoder.Decode(imageBytes, settings.MaxImagePixels);
 
@@ -21,8 +25,11 @@ public sealed class UpscalePipeline(ModelManager models, RunnerSettings settings
                 $"Upscaling a {input.Width}x{input.Height} image {engine.Scale}x gives {outputPixels} pixels; this runner returns at most {settings.UpscaleMaxOutputPixels}.");
 
         var output = await engine.UpscaleAsync(input, parameters, cancellationToken).ConfigureAwait(false);
-        return new UpscaleOutput(PngEncoder.Encode(output, settings.PngCompressionLevel), output.Width, output.Height);
+        var checker = safetyCheck ? engine.SafetyChecker : null;
+        var nsfw = checker?.Check(output, cancellationToken) ?? false;
+        return new UpscaleOutput(PngEncoder.Encode(output, settings.PngCompressionLevel), output.Width, output.Height, nsfw, checker is not null || !safetyCheck);
     }
 }
 
-public sealed record UpscaleOutput(byte[] Png, int Width, int Height);
+/// <param name="Checked">Whether the reply's <paramref name="Nsfw"/> is a checker's verdict (or no check was asked for).</param>
+public sealed record UpscaleOutput(byte[] Png, int Width, int Height, bool Nsfw, bool Checked);

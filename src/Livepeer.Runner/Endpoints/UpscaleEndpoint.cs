@@ -49,8 +49,9 @@ internal static class UpscaleEndpoint
         var seed = request.Seed is { } given and not 0 ? given : Seeds.Random();
         var services = call.Context.RequestServices;
         var parameters = new UpscaleParameters(request.Prompt, seed, request.NumInferenceSteps);
-        var output = await services.GetRequiredService<UpscalePipeline>().RunAsync(model, request.Image.Content, parameters, call.Aborted);
-        services.GetRequiredService<SafetyCheckNotices>().NoteUnavailable(model.Pipeline, model.ModelId, request.SafetyCheck);
-        return Results.Json(new ImageResponse([new Media(DataUrl.Png(output.Png), seed, Nsfw: false)]), RunnerJson.Wire.ImageResponse);
+        var output = await services.GetRequiredService<UpscalePipeline>().RunAsync(model, request.Image.Content, parameters, request.SafetyCheck, call.Aborted);
+        if (!output.Checked)
+            services.GetRequiredService<SafetyCheckNotices>().NoteUnavailable(model.Pipeline, model.ModelId, request.SafetyCheck);
+        return Results.Json(new ImageResponse([new Media(DataUrl.Png(output.Png), seed, output.Nsfw)]), RunnerJson.Wire.ImageResponse);
     }
 }
