@@ -72,6 +72,17 @@ public sealed class ContractErrorTests(ManyModelsRunner runner) : IClassFixture<
         Assert.Contains(("value_error", $"body.{fileField}", "Value error, Expected UploadFile, received: <class 'str'>"), await textInsteadOfFile.ReadValidationAsync());
     }
 
+    [Fact]
+    public async Task ValidationErrors_BelongToTheirOwnRequest()
+    {
+        // Regression: an empty form once was a shared instance, so each request's errors piled onto the next one's.
+        foreach (var _ in Enumerable.Range(0, 3))
+        {
+            using var response = await _client.PostAsync("/audio-to-text", Requests.Json("{}"));
+            Assert.Equal([("missing", "body.audio", "Field required")], await response.ReadValidationAsync());
+        }
+    }
+
     [Theory]
     [MemberData(nameof(JsonRoutes))]
     public async Task JsonRoute_MalformedJson_IsFastApisJsonInvalid(string route)

@@ -6,7 +6,8 @@ namespace Livepeer.Runner.Http;
 /// </summary>
 internal sealed class FormFields(IReadOnlyDictionary<string, string> text, IReadOnlyDictionary<string, UploadedFile> files) : RequestFields
 {
-    public static FormFields Empty { get; } = new(new Dictionary<string, string>(), new Dictionary<string, UploadedFile>());
+    /// <summary>A form with no fields; a new one every time, since fields collect the request's validation errors.</summary>
+    public static FormFields Empty() => new(new Dictionary<string, string>(), new Dictionary<string, UploadedFile>());
 
     public override UploadedFile RequiredFile(string name)
     {

@@ -20,7 +20,7 @@ internal static class FormReader
         if (request.HasFormContentType && !IsMultipart(request, out _))
             return await ReadUrlEncodedAsync(request, cancellationToken);
         if (!IsMultipart(request, out var boundary))
-            return FormFields.Empty;
+            return FormFields.Empty();
 
         var text = new Dictionary<string, string>(StringComparer.Ordinal);
         var files = new Dictionary<string, UploadedFile>(StringComparer.Ordinal);
