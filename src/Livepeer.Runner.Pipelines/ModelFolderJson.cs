@@ -13,4 +13,20 @@ internal static class ModelFolderJson
         using var document = JsonDocument.Parse(File.ReadAllBytes(path));
         return document.RootElement.Clone();
     }
+
+    /// <summary>
+    /// A special-token setting (<c>bos_token</c>, <c>eos_token</c>, …): a string, or an AddedToken object whose
+    /// <c>content</c> is the string. Null when the file lacks it.
+    /// </summary>
+    public static string? TokenText(JsonElement? config, string name)
+    {
+        if (config is not { ValueKind: JsonValueKind.Object } json || !json.TryGetProperty(name, out var token))
+            return null;
+        return token.ValueKind switch
+        {
+            JsonValueKind.String => token.GetString(),
+            JsonValueKind.Object when token.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.String => content.GetString(),
+            _ => null,
+        };
+    }
 }

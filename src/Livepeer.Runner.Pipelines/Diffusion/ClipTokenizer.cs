@@ -48,9 +48,10 @@ public sealed class ClipTokenizer
         using (var stream = File.OpenRead(vocabPath))
             vocab = JsonSerializer.Deserialize<Dictionary<string, int>>(stream) ?? [];
 
-        var bosText = TokenText(config, map, "bos_token") ?? DefaultBos;
-        var eosText = TokenText(config, map, "eos_token") ?? DefaultEos;
-        var padText = TokenText(config, map, "pad_token") ?? eosText;
+        // tokenizer_config.json wins over special_tokens_map.json.
+        var bosText = TokenOf(config, map, "bos_token") ?? DefaultBos;
+        var eosText = TokenOf(config, map, "eos_token") ?? DefaultEos;
+        var padText = TokenOf(config, map, "pad_token") ?? eosText;
         int Id(string text) => vocab.TryGetValue(text, out var id) ? id
             : throw new ModelLoadException(modelId, $"The tokenizer in '{folder}' of {modelId} has no id for its special token '{text}'.");
 
@@ -89,20 +90,6 @@ public sealed class ClipTokenizer
 
     private static string CollapseWhitespace(string text) => Regex.Replace(text, @"\s+", " ").Trim();
 
-
-    /// <summary>A special token is either a string or an AddedToken object with "content"; tokenizer_config.json wins.</summary>
-    private static string? TokenText(JsonElement? config, JsonElement? map, string name)
-    {
-        foreach (var source in new[] { config, map })
-        {
-            if (source is not { ValueKind: JsonValueKind.Object } json || !json.TryGetProperty(name, out var token))
-                continue;
-            if (token.ValueKind == JsonValueKind.String)
-                return token.GetString();
-            if (token.ValueKind == JsonValueKind.Object && token.TryGetProperty("content", out var content))
-                return content.GetString();
-        }
-
-        return null;
-    }
+    private static string? TokenOf(JsonElement? config, JsonElement? map, string name) =>
+        ModelFolderJson.TokenText(config, name) ?? ModelFolderJson.TokenText(map, name);
 }

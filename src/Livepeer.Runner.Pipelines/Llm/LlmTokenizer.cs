@@ -46,7 +46,7 @@ public sealed class LlmTokenizer
         var config = ModelFolderJson.Read(Path.Combine(folder, "tokenizer_config.json"));
         var tokenizerJson = ModelFolderJson.Read(Path.Combine(folder, "tokenizer.json"));
         var specials = SpecialTokensOf(tokenizerJson, config);
-        var bosText = TokenText(config, "bos_token");
+        var bosText = ModelFolderJson.TokenText(config, "bos_token");
         var bosId = bosText is not null && specials.TryGetValue(bosText, out var id) ? id : (int?)null;
 
         var sentencePiece = Path.Combine(folder, "tokenizer.model");
@@ -97,13 +97,6 @@ public sealed class LlmTokenizer
 
     public string Decode(IEnumerable<int> ids) => _decode(ids);
 
-
-    /// <summary>The text of a token setting that is either a string or an AddedToken object with a "content" field.</summary>
-    public static string? TokenText(JsonElement? config, string name) =>
-        config?.TryGetProperty(name, out var value) != true ? null
-        : value.ValueKind == JsonValueKind.String ? value.GetString()
-        : value.ValueKind == JsonValueKind.Object && value.TryGetProperty("content", out var content) ? content.GetString()
-        : null;
 
     private static Dictionary<string, int> SpecialTokensOf(JsonElement? tokenizerJson, JsonElement? config)
     {

@@ -21,8 +21,8 @@ internal static class ChatTemplateFiles
         var root = config?.RootElement;
         var defaults = new ChatTemplateContext
         {
-            BosToken = root is { } r1 ? TokenText(r1, "bos_token") : null,
-            EosToken = root is { } r2 ? TokenText(r2, "eos_token") : null,
+            BosToken = ModelFolderJson.TokenText(root, "bos_token"),
+            EosToken = ModelFolderJson.TokenText(root, "eos_token"),
             OtherTokens = root is { } r3 ? OtherTokens(r3) : new Dictionary<string, string>(),
         };
 
@@ -73,25 +73,12 @@ internal static class ChatTemplateFiles
         }
     }
 
-    /// <summary>A special token is a string, or an AddedToken object whose <c>content</c> is the string.</summary>
-    private static string? TokenText(JsonElement root, string key)
-    {
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty(key, out var token))
-            return null;
-        return token.ValueKind switch
-        {
-            JsonValueKind.String => token.GetString(),
-            JsonValueKind.Object when token.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.String => content.GetString(),
-            _ => null,
-        };
-    }
-
     private static Dictionary<string, string> OtherTokens(JsonElement root)
     {
         var tokens = new Dictionary<string, string>();
         foreach (var key in OtherTokenKeys)
         {
-            if (TokenText(root, key) is { } text)
+            if (ModelFolderJson.TokenText(root, key) is { } text)
                 tokens[key] = text;
         }
 
