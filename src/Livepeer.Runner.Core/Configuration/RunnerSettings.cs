@@ -77,8 +77,6 @@ public sealed record RunnerSettings
     /// <summary>RUNNER_SHUTDOWN_GRACE_SECONDS: on SIGTERM, how long in-flight requests may finish.</summary>
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(30);
 
-    public static RunnerSettings FromEnvironment() => FromVariables(name => Environment.GetEnvironmentVariable(name));
-
     public static RunnerSettings FromVariables(Func<string, string?> read)
     {
         var defaults = new RunnerSettings();

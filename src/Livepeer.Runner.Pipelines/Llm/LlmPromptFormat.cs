@@ -33,8 +33,6 @@ public sealed class LlmPromptFormat
         }
     }
 
-    public bool HasTemplate => _template is not null;
-
     /// <summary>Whether the tokenizer must prefix BOS: templates write their own.</summary>
     public bool AddsBos => _template is null && _templateError is null && _tokenizer.AddsBos;
 

@@ -78,9 +78,6 @@ public sealed partial class WhisperTokenizer
     /// <summary>The id of an added token such as <c>&lt;|en|&gt;</c> or <c>&lt;|nospeech|&gt;</c>, if the model has it.</summary>
     public int? IdOf(string addedToken) => _addedIds.TryGetValue(addedToken, out var id) ? id : null;
 
-    /// <summary>The text of an added token, if <paramref name="id"/> is one.</summary>
-    public string? AddedTokenText(int id) => _added.TryGetValue(id, out var token) ? token.Content : null;
-
     /// <summary>Ids of ordinary text (no prompt tokens are added).</summary>
     public IReadOnlyList<int> Encode(string text) => _bpe.EncodeToIds(text);
 

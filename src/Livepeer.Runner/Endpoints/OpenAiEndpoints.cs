@@ -47,7 +47,7 @@ internal static partial class OpenAiEndpoints
             if (!services.GetRequiredService<BearerAuth>().IsAuthorized(context.Request))
                 return Error(StatusCodes.Status401Unauthorized, "Invalid bearer token.", "invalid_request_error", "invalid_api_key");
 
-            var body = await BodyReader.ReadBoundedAsync(context.Request, 32 * 1024 * 1024, context.RequestAborted);
+            var body = await BodyReader.ReadBoundedAsync(context.Request, BodyReader.JsonLimit, context.RequestAborted);
             var request = OpenAiChatRequest.Parse(body);
             var model = services.GetRequiredService<ModelCatalog>().Resolve(PipelineNames.Llm, request.Model);
             modelId = model.ModelId;

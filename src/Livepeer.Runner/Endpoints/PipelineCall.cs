@@ -42,12 +42,10 @@ internal sealed class PipelineCall(HttpContext context, PipelineContract contrac
     /// <summary>Reads a JSON body (bounded) and returns its fields.</summary>
     public async Task<JsonFields> ReadJsonAsync()
     {
-        var body = await BodyReader.ReadBoundedAsync(Context.Request, JsonBodyLimit, Aborted);
+        var body = await BodyReader.ReadBoundedAsync(Context.Request, BodyReader.JsonLimit, Aborted);
         return JsonFields.Parse(body);
     }
 
     /// <summary>Reads a multipart form; file parts beyond <paramref name="fileLimit"/> are measured, not kept.</summary>
     public Task<FormFields> ReadFormAsync(long fileLimit) => FormReader.ReadAsync(Context.Request, fileLimit, Aborted);
-
-    private const int JsonBodyLimit = 32 * 1024 * 1024;
 }

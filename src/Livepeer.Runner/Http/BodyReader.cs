@@ -4,6 +4,9 @@ namespace Livepeer.Runner.Http;
 
 internal static class BodyReader
 {
+    /// <summary>The largest JSON body any route reads (an LLM conversation is the biggest expected).</summary>
+    public const int JsonLimit = 32 * 1024 * 1024;
+
     /// <summary>Reads a whole body into memory, refusing (400) one larger than <paramref name="limit"/>.</summary>
     public static async Task<ReadOnlyMemory<byte>> ReadBoundedAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
     {
