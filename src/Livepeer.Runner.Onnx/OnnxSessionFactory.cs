@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Core.Errors;
 using Microsoft.ML.OnnxRuntime;
@@ -12,6 +13,9 @@ namespace Livepeer.Runner.Onnx;
 /// </summary>
 public sealed class OnnxSessionFactory
 {
+    /// <summary>One memory description per CUDA device, shared by every factory and session of the process.</summary>
+    private static readonly ConcurrentDictionary<int, OrtMemoryInfo> CudaMemory = new();
+
     private readonly long? _memoryLimitBytes;
 
     public OnnxSessionFactory(RunnerSettings settings)
@@ -23,12 +27,23 @@ public sealed class OnnxSessionFactory
     {
         Choice = choice;
         _memoryLimitBytes = memoryLimitBytes;
+        DeviceMemory = DeviceMemoryOf(choice);
     }
 
     public ExecutionProviderChoice Choice { get; }
 
+    /// <summary>
+    /// Where the sessions compute: the CUDA device's memory, or the host's. Outputs bound there stay on the device
+    /// (<see cref="OnnxRun.RunKeepingOnDevice"/>). Like <see cref="OrtMemoryInfo.DefaultInstance"/>, it lives as long as the process.
+    /// </summary>
+    public OrtMemoryInfo DeviceMemory { get; }
+
     /// <summary>The same factory with device arenas bounded to <paramref name="bytes"/> (the model's ledger entry).</summary>
     public OnnxSessionFactory WithMemoryLimit(long bytes) => new(Choice, bytes);
+
+    private static OrtMemoryInfo DeviceMemoryOf(ExecutionProviderChoice choice) => choice.IsCuda
+        ? CudaMemory.GetOrAdd(choice.DeviceId ?? 0, static id => new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, id, OrtMemType.Default))
+        : OrtMemoryInfo.DefaultInstance;
 
     /// <summary>Opens several sessions of one model in parallel (a diffusion model's encoders, UNet and VAE).</summary>
     public async Task<InferenceSession[]> CreateAllAsync(string modelId, IReadOnlyList<string> onnxPaths)

@@ -56,6 +56,7 @@ public sealed class DiffusionGenerator : IDisposable
         _binding = new UnetBinding(model.Unet, _batch, channels, _latentHeight, _latentWidth,
             text.Positive.SequenceLength, text.Positive.Width, text.Positive.Pooled?.Length ?? 0);
         FillConditioning(text, pix2pix);
+        _binding.BindConditioning();
         _latents = new float[_latentLength];
         _scaled = new float[_latentLength];
         _scratch = new float[_latentLength];

@@ -4,67 +4,71 @@ using Microsoft.ML.OnnxRuntime;
 namespace Livepeer.Runner.Pipelines.Diffusion;
 
 /// <summary>
-/// The UNet's inputs and output for one generation, allocated once and reused at every step: the loop writes into
-/// <see cref="Sample"/> and the timestep, runs, and reads <see cref="Output"/>; nothing latent-sized is allocated per step.
+/// The UNet's inputs and output for one generation, allocated once and reused at every step through an
+/// <see cref="OnnxBinding"/>. The caller writes the conditioning (<see cref="EncoderHiddenStates"/>, <see cref="TextEmbeds"/>,
+/// <see cref="TimeIds"/>, <see cref="ClassLabels"/>) and calls <see cref="BindConditioning"/> once: on CUDA it crosses to
+/// the GPU then and stays there for every step. Each step writes <see cref="Sample"/>, calls <see cref="Run"/> (which
+/// binds the sample and timestep again, the only per-step upload) and reads <see cref="Output"/>, which the run writes in
+/// place. Nothing latent-sized is allocated per step.
 /// </summary>
 public sealed class UnetBinding : IDisposable
 {
-    private readonly UnetModel _unet;
+    private readonly OnnxBinding _io;
     private readonly float[]? _floatTimestep;
     private readonly long[]? _longTimestep;
-    private readonly string[] _inputNames;
-    private readonly OrtValue[] _inputs;
-    private readonly string[] _outputNames;
-    private readonly OrtValue[] _outputs;
+    private readonly OrtValue _sample;
+    private readonly OrtValue _timestep;
+    private readonly List<(string Name, OrtValue Value)> _conditioning = [];
+    private readonly OrtValue _output;
+    private bool _conditioningBound;
 
     public UnetBinding(UnetModel unet, int batch, int latentChannels, int height, int width, int sequenceLength, int hiddenWidth, int pooledWidth)
     {
-        _unet = unet;
         var plane = height * width;
         Sample = new float[batch * unet.InChannels * plane];
         EncoderHiddenStates = new float[batch * sequenceLength * hiddenWidth];
         Output = new float[batch * latentChannels * plane];
+        _io = new OnnxBinding(unet.Session);
+        try
+        {
+            _sample = OrtValue.CreateTensorValueFromMemory(Sample, [batch, unet.InChannels, height, width]);
+            // A vector timestep is given once per batch row; a rank-0 one is a scalar (MODEL-FORMATS §1.2).
+            long[] timestepShape = unet.TimestepRank == 0 ? [] : [batch];
+            var timestepLength = unet.TimestepRank == 0 ? 1 : batch;
+            if (unet.TimestepType == typeof(long))
+            {
+                _longTimestep = new long[timestepLength];
+                _timestep = OrtValue.CreateTensorValueFromMemory(_longTimestep, timestepShape);
+            }
+            else
+            {
+                _floatTimestep = new float[timestepLength];
+                _timestep = OrtValue.CreateTensorValueFromMemory(_floatTimestep, timestepShape);
+            }
 
-        var names = new List<string> { UnetModel.Sample, UnetModel.Timestep, UnetModel.EncoderHiddenStates };
-        var values = new List<OrtValue>
-        {
-            OrtValue.CreateTensorValueFromMemory(Sample, [batch, unet.InChannels, height, width]),
-        };
-        // A vector timestep is given once per batch row; a rank-0 one is a scalar (MODEL-FORMATS §1.2).
-        long[] timestepShape = unet.TimestepRank == 0 ? [] : [batch];
-        var timestepLength = unet.TimestepRank == 0 ? 1 : batch;
-        if (unet.TimestepType == typeof(long))
-        {
-            _longTimestep = new long[timestepLength];
-            values.Add(OrtValue.CreateTensorValueFromMemory(_longTimestep, timestepShape));
-        }
-        else
-        {
-            _floatTimestep = new float[timestepLength];
-            values.Add(OrtValue.CreateTensorValueFromMemory(_floatTimestep, timestepShape));
-        }
+            _conditioning.Add((UnetModel.EncoderHiddenStates, OrtValue.CreateTensorValueFromMemory(EncoderHiddenStates, [batch, sequenceLength, hiddenWidth])));
+            if (unet.IsXl)
+            {
+                TextEmbeds = new float[batch * pooledWidth];
+                TimeIds = new float[batch * unet.TimeIdsLength];
+                _conditioning.Add((UnetModel.TextEmbeds, OrtValue.CreateTensorValueFromMemory(TextEmbeds, [batch, pooledWidth])));
+                _conditioning.Add((UnetModel.TimeIds, OrtValue.CreateTensorValueFromMemory(TimeIds, [batch, unet.TimeIdsLength])));
+            }
 
-        values.Add(OrtValue.CreateTensorValueFromMemory(EncoderHiddenStates, [batch, sequenceLength, hiddenWidth]));
-        if (unet.IsXl)
-        {
-            TextEmbeds = new float[batch * pooledWidth];
-            TimeIds = new float[batch * unet.TimeIdsLength];
-            names.AddRange([UnetModel.TextEmbeds, UnetModel.TimeIds]);
-            values.Add(OrtValue.CreateTensorValueFromMemory(TextEmbeds, [batch, pooledWidth]));
-            values.Add(OrtValue.CreateTensorValueFromMemory(TimeIds, [batch, unet.TimeIdsLength]));
-        }
+            if (unet.HasClassLabels)
+            {
+                ClassLabels = new long[batch];
+                _conditioning.Add((UnetModel.ClassLabels, OrtValue.CreateTensorValueFromMemory(ClassLabels, [batch])));
+            }
 
-        if (unet.HasClassLabels)
-        {
-            ClassLabels = new long[batch];
-            names.Add(UnetModel.ClassLabels);
-            values.Add(OrtValue.CreateTensorValueFromMemory(ClassLabels, [batch]));
+            _output = OrtValue.CreateTensorValueFromMemory(Output, [batch, latentChannels, height, width]);
+            _io.BindOutput(unet.Session.OutputNames[0], _output);
         }
-
-        _inputNames = [.. names];
-        _inputs = [.. values];
-        _outputNames = [unet.Session.OutputNames[0]];
-        _outputs = [OrtValue.CreateTensorValueFromMemory(Output, [batch, latentChannels, height, width])];
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
 
     public float[] Sample { get; }
@@ -80,34 +84,36 @@ public sealed class UnetBinding : IDisposable
 
     public float[] Output { get; }
 
-    /// <summary>Runs the UNet at <paramref name="timestep"/>, cast to the graph's timestep type (int64 truncates, as numpy's astype does).</summary>
+    /// <summary>Binds the conditioning as written now; it is fixed for the rest of the generation (copied once to a GPU).</summary>
+    public void BindConditioning()
+    {
+        foreach (var (name, value) in _conditioning)
+            _io.BindInput(name, value);
+        _conditioningBound = true;
+    }
+
+    /// <summary>Runs the UNet on <see cref="Sample"/> at <paramref name="timestep"/>, cast to the graph's timestep type (int64 truncates, as numpy's astype does).</summary>
     public void Run(float timestep, CancellationToken cancellationToken)
     {
+        if (!_conditioningBound)
+            throw new InvalidOperationException("BindConditioning must be called once the conditioning is written, before the first step.");
         if (_longTimestep is not null)
             Array.Fill(_longTimestep, (long)timestep);
         else
             Array.Fill(_floatTimestep!, timestep);
 
-        cancellationToken.ThrowIfCancellationRequested();
-        using var runOptions = new RunOptions();
-        using var registration = cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, runOptions);
-        try
-        {
-            _unet.Session.Run(runOptions, _inputNames, _inputs, _outputNames, _outputs);
-        }
-        catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw new OperationCanceledException(cancellationToken);
-        }
-        catch (OnnxRuntimeException e)
-        {
-            throw OnnxErrors.Translate(e);
-        }
+        _io.BindInput(UnetModel.Sample, _sample);
+        _io.BindInput(UnetModel.Timestep, _timestep);
+        _io.Run(cancellationToken);
     }
 
     public void Dispose()
     {
-        foreach (var value in _inputs.Concat(_outputs))
+        _io.Dispose();
+        _sample?.Dispose();
+        _timestep?.Dispose();
+        foreach (var (_, value) in _conditioning)
             value.Dispose();
+        _output?.Dispose();
     }
 }

@@ -77,6 +77,7 @@ public sealed class UpscalerGenerator : IDisposable
         for (var row = 0; row < rows.Length; row++)
             rows[row].Hidden.CopyTo(_binding.EncoderHiddenStates, row * positive.Hidden.Length);
         Array.Fill(_binding.ClassLabels!, request.NoiseLevel);
+        _binding.BindConditioning();
     }
 
     /// <summary>How many times larger each output side is than the input's.</summary>

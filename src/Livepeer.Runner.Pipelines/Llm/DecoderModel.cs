@@ -12,17 +12,21 @@ namespace Livepeer.Runner.Pipelines.Llm;
 /// </summary>
 public sealed class DecoderModel : IDisposable
 {
+    private const string Logits = "logits";
+
     private readonly InferenceSession _session;
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
     private readonly bool _hasPositionIds;
     private readonly bool _halfLogits;
+    private readonly OrtMemoryInfo _device;
 
-    private DecoderModel(InferenceSession session, int layers, long kvHeads, long headDim, int vocabulary, bool halfCache)
+    private DecoderModel(InferenceSession session, OrtMemoryInfo device, int layers, long kvHeads, long headDim, int vocabulary, bool halfCache)
     {
         _session = session;
+        _device = device;
         HalfCache = halfCache;
-        _halfLogits = session.OutputMetadata["logits"].ElementType == typeof(Float16);
+        _halfLogits = session.OutputMetadata[Logits].ElementType == typeof(Float16);
         Layers = layers;
         KvHeads = kvHeads;
         HeadDim = headDim;
@@ -32,7 +36,7 @@ public sealed class DecoderModel : IDisposable
         var inputs = new List<string> { "input_ids", "attention_mask" };
         if (_hasPositionIds)
             inputs.Add("position_ids");
-        var outputs = new List<string> { "logits" };
+        var outputs = new List<string> { Logits };
         for (var i = 0; i < layers; i++)
         {
             inputs.AddRange([$"past_key_values.{i}.key", $"past_key_values.{i}.value"]);
@@ -60,21 +64,21 @@ public sealed class DecoderModel : IDisposable
         try
         {
             var inputs = session.InputMetadata;
-            if (!inputs.ContainsKey("input_ids") || !inputs.ContainsKey("attention_mask") || !session.OutputMetadata.ContainsKey("logits"))
+            if (!inputs.ContainsKey("input_ids") || !inputs.ContainsKey("attention_mask") || !session.OutputMetadata.ContainsKey(Logits))
                 throw new ModelLoadException(modelId, $"{modelId} is not a decoder-only LLM export: it needs input_ids, attention_mask and logits.");
             var layers = inputs.Keys.Count(k => k.StartsWith("past_key_values.", StringComparison.Ordinal) && k.EndsWith(".key", StringComparison.Ordinal));
             if (layers == 0)
                 throw new ModelLoadException(modelId, $"{modelId} has no past_key_values inputs: export it with its KV cache (optimum's text-generation-with-past).");
 
             var past = inputs["past_key_values.0.key"];
-            var logitsType = session.OutputMetadata["logits"].ElementType;
+            var logitsType = session.OutputMetadata[Logits].ElementType;
             if (past.ElementType != typeof(float) && past.ElementType != typeof(Float16)
                 || logitsType != typeof(float) && logitsType != typeof(Float16))
                 throw new ModelLoadException(modelId, $"{modelId} keeps its KV cache as {past.ElementType.Name} and logits as {logitsType.Name}; this runner runs float32 and float16 exports.");
             var kvHeads = past.Dimensions[1] > 0 ? past.Dimensions[1] : config.KeyValueHeads;
             var headDim = past.Dimensions[3] > 0 ? past.Dimensions[3] : config.HeadDim;
-            var vocabulary = session.OutputMetadata["logits"].Dimensions[^1] is > 0 and var v ? v : config.Vocabulary;
-            return new DecoderModel(session, layers, kvHeads, headDim, vocabulary, past.ElementType == typeof(Float16));
+            var vocabulary = session.OutputMetadata[Logits].Dimensions[^1] is > 0 and var v ? v : config.Vocabulary;
+            return new DecoderModel(session, sessions.DeviceMemory, layers, kvHeads, headDim, vocabulary, past.ElementType == typeof(Float16));
         }
         catch
         {
@@ -87,7 +91,8 @@ public sealed class DecoderModel : IDisposable
 
     /// <summary>
     /// Feeds <paramref name="ids"/> after the request's cached positions and leaves the logits of the last one in
-    /// <see cref="DecoderState.Logits"/>. The presents of this run become the next run's past.
+    /// <see cref="DecoderState.Logits"/>. The presents of this run become the next run's past; they stay on the session's
+    /// device, so on a GPU the cache never crosses to the host and back between tokens.
     /// </summary>
     public void Forward(DecoderState state, ReadOnlySpan<long> ids, CancellationToken cancellationToken)
     {
@@ -113,7 +118,7 @@ public sealed class DecoderModel : IDisposable
             values.Add(state.Past((2 * i) + 1));
         }
 
-        var outputs = OnnxRun.Run(_session, _inputNames, values, _outputNames, cancellationToken);
+        var outputs = OnnxRun.RunKeepingOnDevice(_session, _inputNames, values, _outputNames, Logits, _device, cancellationToken);
         var last = (count - 1) * Vocabulary;
         if (_halfLogits)
         {

@@ -14,23 +14,26 @@ namespace Livepeer.Runner.Pipelines.Whisper;
 /// </summary>
 internal sealed class WhisperDecoder : IDisposable
 {
+    private const string Logits = "logits";
+
     private readonly InferenceSession _first;
     private readonly InferenceSession? _withPast; // null: _first is the merged graph
     private readonly string[] _firstOutputs;
     private readonly string[] _withPastOutputs;
 
-    private WhisperDecoder(InferenceSession first, InferenceSession? withPast)
+    private WhisperDecoder(InferenceSession first, InferenceSession? withPast, OrtMemoryInfo device)
     {
         _first = first;
         _withPast = withPast;
+        Device = device;
         Layers = first.InputNames.Count(n => n.StartsWith("past_key_values.", StringComparison.Ordinal) && n.EndsWith(".decoder.key", StringComparison.Ordinal));
         if (Layers == 0)
             Layers = first.OutputNames.Count(n => n.StartsWith("present.", StringComparison.Ordinal) && n.EndsWith(".decoder.key", StringComparison.Ordinal));
         var keyDims = first.OutputMetadata["present.0.decoder.key"].Dimensions;
         Heads = keyDims[1];
         HeadDim = keyDims[3];
-        _firstOutputs = ["logits", .. PresentNames(encoder: true)];
-        _withPastOutputs = IsMerged ? _firstOutputs : ["logits", .. PresentNames(encoder: false)];
+        _firstOutputs = [Logits, .. PresentNames(encoder: true)];
+        _withPastOutputs = IsMerged ? _firstOutputs : [Logits, .. PresentNames(encoder: false)];
     }
 
     public int Layers { get; }
@@ -38,20 +41,23 @@ internal sealed class WhisperDecoder : IDisposable
     public int HeadDim { get; }
     public bool IsMerged => _withPast is null;
 
+    /// <summary>Where the decoder computes; the encoder's states are kept there too (<see cref="OnnxRun.RunKeepingOnDevice"/>).</summary>
+    public OrtMemoryInfo Device { get; }
+
     public static WhisperDecoder Load(string modelId, string directory, OnnxSessionFactory sessions, bool preferMerged = true)
     {
         var merged = Path.Combine(directory, "decoder_model_merged.onnx");
         var plain = Path.Combine(directory, "decoder_model.onnx");
         var withPast = Path.Combine(directory, "decoder_with_past_model.onnx");
         if (File.Exists(merged) && (preferMerged || !File.Exists(plain) || !File.Exists(withPast)))
-            return new WhisperDecoder(sessions.Create(modelId, merged), null);
+            return new WhisperDecoder(sessions.Create(modelId, merged), null, sessions.DeviceMemory);
         if (!File.Exists(plain) || !File.Exists(withPast))
             throw new ModelLoadException(modelId, $"{modelId} has neither decoder_model_merged.onnx nor decoder_model.onnx + decoder_with_past_model.onnx.");
 
         var first = sessions.Create(modelId, plain);
         try
         {
-            return new WhisperDecoder(first, sessions.Create(modelId, withPast));
+            return new WhisperDecoder(first, sessions.Create(modelId, withPast), sessions.DeviceMemory);
         }
         catch
         {
@@ -84,7 +90,7 @@ internal sealed class WhisperDecoder : IDisposable
             }
 
             AddCachePosition(_first, names, values, owned, 0, promptLength);
-            var results = OnnxRun.Run(_first, names, values, _firstOutputs, cancellationToken);
+            var results = OnnxRun.RunKeepingOnDevice(_first, names, values, _firstOutputs, Logits, Device, cancellationToken);
             return new DecoderState(results, Layers, promptLength);
         }
         finally
@@ -120,7 +126,7 @@ internal sealed class WhisperDecoder : IDisposable
                 owned.Add(AddFlag(names, values, true));
             var session = _withPast ?? _first;
             AddCachePosition(session, names, values, owned, state.Length, 1);
-            var results = OnnxRun.Run(session, names, values, _withPastOutputs, cancellationToken);
+            var results = OnnxRun.RunKeepingOnDevice(session, names, values, _withPastOutputs, Logits, Device, cancellationToken);
             state.Advance(results);
         }
         finally

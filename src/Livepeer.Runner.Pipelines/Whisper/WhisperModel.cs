@@ -107,7 +107,8 @@ public sealed class WhisperModel : IDisposable
             _mel.Compute(samples.AsSpan(windows[b].Start, windows[b].Length), features.AsSpan(b * featureSize, featureSize));
 
         using var featureValue = OrtValue.CreateTensorValueFromMemory(features, [batch, Config.MelBins, LogMelSpectrogram.Frames]);
-        using var encoded = OnnxRun.Run(_encoder, ["input_features"], [featureValue], ["last_hidden_state"], cancellationToken);
+        // The encoder's states only feed the decoder: on a GPU they stay there for every decoder step.
+        using var encoded = OnnxRun.RunKeepingOnDevice(_encoder, ["input_features"], [featureValue], ["last_hidden_state"], null, _decoder.Device, cancellationToken);
         var hidden = encoded[0];
 
         var languages = language is { } fixedLanguage ? Enumerable.Repeat((int?)fixedLanguage, batch).ToArray() : DetectLanguages(hidden, batch, cancellationToken);
