@@ -13,6 +13,7 @@ public sealed class DiffusionUpscalerRunner : ConfiguredRunner
     public const string Esrgan = "upscalerjs/esrgan-slim-x2";
     public const long MaxImagePixels = 64 * 64;
     public const long MaxOutputPixels = 128 * 128;
+    public const long MaxX4InputPixels = 30 * 30;
 
     protected override IEnumerable<object> Models() =>
     [
@@ -24,6 +25,7 @@ public sealed class DiffusionUpscalerRunner : ConfiguredRunner
     [
         ("RUNNER_MAX_IMAGE_PIXELS", MaxImagePixels.ToString(CultureInfo.InvariantCulture)),
         ("RUNNER_UPSCALE_MAX_OUTPUT_PIXELS", MaxOutputPixels.ToString(CultureInfo.InvariantCulture)),
+        ("RUNNER_X4_UPSCALER_MAX_INPUT_PIXELS", MaxX4InputPixels.ToString(CultureInfo.InvariantCulture)),
     ];
 }
 
@@ -106,6 +108,17 @@ public sealed class DiffusionUpscaleRouteTests(DiffusionUpscalerRunner runner) :
     {
         using var response = await _client.PostAsync("/upscale", Requests.Form("image", Png(40, 40), ("prompt", "x")));
         Assert.Equal("Upscaling a 40x40 image 4x gives 25600 pixels; this runner returns at most 16384.", await response.ReadErrorAsync(HttpStatusCode.BadRequest));
+    }
+
+    [Fact]
+    public async Task InputOverTheX4Limit_IsRefusedBeforeRunning_WhileEsrganTakesIt()
+    {
+        using var response = await _client.PostAsync("/upscale", Requests.Form("image", Png(31, 31), ("prompt", "x")));
+        Assert.Equal("The x4 upscaler takes images of at most 900 pixels (RUNNER_X4_UPSCALER_MAX_INPUT_PIXELS); this one is 31x31.",
+            await response.ReadErrorAsync(HttpStatusCode.BadRequest));
+
+        var (image, _, _) = await UpscaleAsync("/upscale", Png(31, 31), ("prompt", "x"), ("model_id", DiffusionUpscalerRunner.Esrgan));
+        Assert.Equal((62, 62), (image.Width, image.Height));
     }
 
     [Fact]

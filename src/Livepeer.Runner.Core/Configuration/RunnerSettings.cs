@@ -50,6 +50,12 @@ public sealed record RunnerSettings
     /// <summary>RUNNER_UPSCALE_MAX_OUTPUT_PIXELS: largest upscaled image; bounds the reply's size and the encode time.</summary>
     public long UpscaleMaxOutputPixels { get; init; } = 4096L * 4096;
 
+    /// <summary>
+    /// RUNNER_X4_UPSCALER_MAX_INPUT_PIXELS: largest input the SD x4 upscaler takes (512×512 by default, diffusers' usual
+    /// input; its attention memory grows with the square of the input's pixels).
+    /// </summary>
+    public long X4UpscalerMaxInputPixels { get; init; } = 512L * 512;
+
     /// <summary>RUNNER_UPSCALE_TILE: side, in input pixels, of the tiles a super-resolution model runs on.</summary>
     public int UpscaleTileSize { get; init; } = 192;
 
@@ -101,6 +107,7 @@ public sealed record RunnerSettings
             MaxUploadBytes = Long(read, "RUNNER_MAX_UPLOAD_BYTES", defaults.MaxUploadBytes, 1),
             MaxImagePixels = Long(read, "RUNNER_MAX_IMAGE_PIXELS", defaults.MaxImagePixels, 1),
             UpscaleMaxOutputPixels = Long(read, "RUNNER_UPSCALE_MAX_OUTPUT_PIXELS", defaults.UpscaleMaxOutputPixels, 1),
+            X4UpscalerMaxInputPixels = Long(read, "RUNNER_X4_UPSCALER_MAX_INPUT_PIXELS", defaults.X4UpscalerMaxInputPixels, 1),
             UpscaleTileSize = Int(read, "RUNNER_UPSCALE_TILE", defaults.UpscaleTileSize, 32, 4096),
             PngCompressionLevel = Int(read, "RUNNER_PNG_COMPRESSION", defaults.PngCompressionLevel, 0, 9),
             VaeTileLatents = Int(read, "RUNNER_VAE_TILE_LATENTS", defaults.VaeTileLatents, 0, 4096),

@@ -24,6 +24,12 @@ public sealed class UpscalePipeline(ModelManager models, RunnerSettings settings
             throw new BadInputException(
                 $"Upscaling a {input.Width}x{input.Height} image {engine.Scale}x gives {outputPixels} pixels; this runner returns at most {settings.UpscaleMaxOutputPixels}.");
 
+        // The x4 upscaler's UNet runs at the input's resolution with self-attention over it (1/8 of each side for the
+        // real model), so its memory grows with the square of the input's pixels: a large input would not fit.
+        if (engine is DiffusionUpscaler && input.PixelCount > settings.X4UpscalerMaxInputPixels)
+            throw new BadInputException(
+                $"The x4 upscaler takes images of at most {settings.X4UpscalerMaxInputPixels} pixels (RUNNER_X4_UPSCALER_MAX_INPUT_PIXELS); this one is {input.Width}x{input.Height}.");
+
         var output = await engine.UpscaleAsync(input, parameters, cancellationToken).ConfigureAwait(false);
         var checker = safetyCheck ? engine.SafetyChecker : null;
         var nsfw = checker?.Check(output, cancellationToken) ?? false;
