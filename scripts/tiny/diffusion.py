@@ -4,6 +4,7 @@ instruct-pix2pix, sd-x4-upscaler, in the optimum >= 1.24 diffusers layout."""
 import json
 import os
 
+import onnx
 import torch
 from torch import nn
 import torch.nn.functional as F
@@ -359,6 +360,18 @@ def sd15_safety(root):
     common.write_json(index, config)
 
 
+def sd15_fp16(root):
+    """sd15 as an fp16 export (optimum --dtype fp16): every float input and output float16, timestep included."""
+    sd15(root)
+    for part in ("text_encoder", "unet", "vae_encoder", "vae_decoder"):
+        path = os.path.join(root, part, "model.onnx")
+        model = onnx.load(path)
+        floats = {v.name for v in list(model.graph.input) + list(model.graph.output)
+                  if v.type.tensor_type.elem_type == onnx.TensorProto.FLOAT}
+        common.half_io(model, floats.__contains__, floats.__contains__)
+        common.save(model, path)
+
+
 def sdxl(root, lightning=False):
     """SDXL base (Euler, leading) or the Lightning variant (same graphs, trailing spacing)."""
     common.seed(20)
@@ -461,6 +474,7 @@ FIXTURES = {
     "sd15": sd15,
     "sd15-legacy": lambda root: sd15(root, legacy=True),
     "sd15-safety": sd15_safety,
+    "sd15-fp16": sd15_fp16,
     "sdxl": sdxl,
     "sdxl-lightning": lambda root: sdxl(root, lightning=True),
     "instruct-pix2pix": instruct_pix2pix,

@@ -251,41 +251,13 @@ def llm_qwen(root):
 FIXTURES = {"llm-llama": llm_llama, "llm-qwen": llm_qwen}
 
 
-def half_io(model):
-    """Make the KV cache and logits float16 at the graph boundary, with Casts around the float32 body.
-
-    Real 8B exports are float16 end to end; ONNX Runtime's CPU kernels lack float16 for most ops, so the body
-    stays float32 here. What the fixture tests is the engine's float16 inputs and outputs, which are the same.
-    """
-    graph = model.graph
-    head, tail = [], []
-    for value in graph.input:
-        if value.name.startswith("past_key_values."):
-            inner = value.name + "_f32"
-            for node in graph.node:
-                node.input[:] = [inner if name == value.name else name for name in node.input]
-            head.append(onnx.helper.make_node("Cast", [value.name], [inner], to=onnx.TensorProto.FLOAT, name="cast_" + value.name))
-            value.type.tensor_type.elem_type = onnx.TensorProto.FLOAT16
-    for value in graph.output:
-        if value.name == "logits" or value.name.startswith("present."):
-            inner = value.name + "_f32"
-            for node in graph.node:
-                node.output[:] = [inner if name == value.name else name for name in node.output]
-                node.input[:] = [inner if name == value.name else name for name in node.input]
-            tail.append(onnx.helper.make_node("Cast", [inner], [value.name], to=onnx.TensorProto.FLOAT16, name="cast_" + value.name))
-            value.type.tensor_type.elem_type = onnx.TensorProto.FLOAT16
-    nodes = head + list(graph.node) + tail
-    del graph.node[:]
-    graph.node.extend(nodes)
-    onnx.checker.check_model(model)
-
-
 def llm_llama_fp16(root):
     """llm-llama with a float16 KV cache and float16 logits, as float16 exports of real models have."""
     llm_llama(root)
     path = os.path.join(root, "model.onnx")
     model = onnx.load(path)
-    half_io(model)
+    common.half_io(model, lambda name: name.startswith("past_key_values."),
+                   lambda name: name == "logits" or name.startswith("present."))
     onnx.save(model, path)
 
 

@@ -127,6 +127,20 @@ internal static class TinyFixtureSignatures
             [F32("sample", 4)],
             [F32("latent_parameters", 4)]),
 
+        // optimum --dtype fp16: every float input and output float16, timestep included (MODEL-FORMATS §1.3).
+        ["sd15-fp16/text_encoder/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [F16("last_hidden_state", 3), F16("pooler_output", 2)]),
+        ["sd15-fp16/unet/model.onnx"] = new(
+            [F16("sample", 4), F16("timestep", 0), F16("encoder_hidden_states", 3)],
+            [F16("out_sample", 4)]),
+        ["sd15-fp16/vae_decoder/model.onnx"] = new(
+            [F16("latent_sample", 4)],
+            [F16("sample", 4)]),
+        ["sd15-fp16/vae_encoder/model.onnx"] = new(
+            [F16("sample", 4)],
+            [F16("latent_parameters", 4)]),
+
         ["sd15/text_encoder/model.onnx"] = new(
             [I64("input_ids", 2)],
             [F32("last_hidden_state", 3), F32("pooler_output", 2)]),

@@ -10,6 +10,7 @@ public sealed class DiffusionRunner : ConfiguredRunner
 {
     public const string Sd15 = "stable-diffusion-v1-5/stable-diffusion-v1-5";
     public const string Legacy = "legacy/sd15-optimum-1.22";
+    public const string Fp16 = "fp16/sd15-optimum-fp16";
     public const string Sdxl = "stabilityai/stable-diffusion-xl-base-1.0";
     public const string Lightning = "ByteDance/SDXL-Lightning-4step";
     public const string Pix2Pix = "timbrooks/instruct-pix2pix";
@@ -21,6 +22,7 @@ public sealed class DiffusionRunner : ConfiguredRunner
     [
         new { pipeline = "text-to-image", model_id = Sd15, warm = true, path = Tiny("sd15") },
         new { pipeline = "text-to-image", model_id = Legacy, warm = false, path = Tiny("sd15-legacy") },
+        new { pipeline = "text-to-image", model_id = Fp16, warm = false, path = Tiny("sd15-fp16") },
         new { pipeline = "text-to-image", model_id = Sdxl, warm = false, path = Tiny("sdxl") },
         new { pipeline = "text-to-image", model_id = Lightning, warm = false, path = Tiny("sdxl-lightning") },
         new { pipeline = "text-to-image", model_id = WithoutFiles, warm = false },
@@ -52,6 +54,7 @@ public sealed class DiffusionRouteTests(DiffusionRunner runner) : IClassFixture<
     [Theory]
     [InlineData(DiffusionRunner.Sd15)]
     [InlineData(DiffusionRunner.Legacy)]
+    [InlineData(DiffusionRunner.Fp16)]
     [InlineData(DiffusionRunner.Sdxl)]
     [InlineData(DiffusionRunner.Lightning)]
     public async Task TextToImage_GivesOnePngPerImage_WithSeedsCountingUp(string modelId)

@@ -13,7 +13,8 @@ public sealed record TextEmbedding(float[] Hidden, int SequenceLength, int Width
 
 /// <summary>
 /// A CLIP text encoder graph with its tokenizer. <c>input_ids</c> is bound with the element type the graph declares
-/// (i64 in optimum ≥ 1.24, i32 in older and legacy exports, MODEL-FORMATS §1.2).
+/// (i64 in optimum ≥ 1.24, i32 in older and legacy exports, MODEL-FORMATS §1.2); hidden states are read as float32
+/// whether the export gives float32 or float16.
 /// </summary>
 public sealed class ClipTextEncoder : IDisposable
 {
@@ -64,8 +65,8 @@ public sealed class ClipTextEncoder : IDisposable
         string[] outputs = pooled ? [hiddenName, "text_embeds"] : [hiddenName];
         using var results = OnnxRun.Run(_session, [InputIds], [input], outputs, cancellationToken);
         var hiddenShape = results[0].GetTensorTypeAndShape().Shape;
-        var hidden = results[0].GetTensorDataAsSpan<float>().ToArray();
-        var pooledValues = pooled ? results[1].GetTensorDataAsSpan<float>().ToArray() : null;
+        var hidden = FloatTensor.ToArray(results[0]);
+        var pooledValues = pooled ? FloatTensor.ToArray(results[1]) : null;
         return new TextEmbedding(hidden, (int)hiddenShape[1], (int)hiddenShape[2], pooledValues);
     }
 

@@ -12,7 +12,8 @@ public sealed record EncodedLatents(float[] Mean, float[]? LogVariance);
 
 /// <summary>
 /// The VAE decoder (and encoder, for image-to-image) with the scaling factor from <c>vae_decoder/config.json</c>
-/// (MODEL-FORMATS §1.5). Shapes come from the graphs: the latent channel count is read from the decoder's input.
+/// (MODEL-FORMATS §1.5). Shapes come from the graphs: the latent channel count is read from the decoder's input. Graphs
+/// that take and give float16 (fp16 exports) are fed and read through float32 host buffers.
 /// </summary>
 public sealed class DiffusionVae : IDisposable
 {
@@ -39,6 +40,8 @@ public sealed class DiffusionVae : IDisposable
         _decoderInput = UnitRange ? "latent" : "latent_sample";
         if (!decoder.InputMetadata.TryGetValue(_decoderInput, out var latent))
             throw new ModelLoadException(modelId, $"The VAE decoder of {modelId} has neither a 'latent_sample' nor a 'latent' input.");
+        if (!FloatTensor.IsFloat(latent.ElementType))
+            throw new ModelLoadException(modelId, $"The VAE decoder of {modelId} takes {latent.ElementType.Name} latents; expected float32 or float16.");
 
         var config = ModelFolderJson.Read(Path.Combine(folder, "vae_decoder", "config.json"));
         LatentChannels = latent.Dimensions is [_, > 0 and var c, ..] ? c : IntOf(config, "latent_channels") ?? 4;
@@ -54,6 +57,8 @@ public sealed class DiffusionVae : IDisposable
                 ?? throw new ModelLoadException(modelId, $"The VAE encoder of {modelId} has neither a 'sample' nor an 'image' input.");
             _encoderOutput = new[] { "latent_parameters", "latent_sample", "latent" }.FirstOrDefault(encoder.OutputNames.Contains)
                 ?? throw new ModelLoadException(modelId, $"The VAE encoder of {modelId} has none of the outputs 'latent_parameters', 'latent_sample', 'latent'.");
+            if (!FloatTensor.IsFloat(encoder.InputMetadata[_encoderInput].ElementType))
+                throw new ModelLoadException(modelId, $"The VAE encoder of {modelId} takes {encoder.InputMetadata[_encoderInput].ElementType.Name} images; expected float32 or float16.");
         }
     }
 
@@ -88,9 +93,9 @@ public sealed class DiffusionVae : IDisposable
         foreach (var tile in VaeTiles.Plan(latentHeight, latentWidth, TileLatents))
         {
             var input = VaeTiles.Crop(scaled, LatentChannels, latentHeight, latentWidth, tile);
-            using var value = OrtValue.CreateTensorValueFromMemory(input, [1, LatentChannels, tile.Height, tile.Width]);
+            using var value = FloatTensor.Input(input, [1, LatentChannels, tile.Height, tile.Width], _decoder.InputMetadata[_decoderInput].ElementType);
             using var results = OnnxRun.Run(_decoder, [_decoderInput], [value], [_decoder.OutputNames[0]], cancellationToken);
-            VaeTiles.Accumulate(results[0].GetTensorDataAsSpan<float>(), 3, tile, DownFactor, VaeTiles.Overlap(TileLatents), latentHeight, latentWidth, sum, weight, width, height);
+            VaeTiles.Accumulate(FloatTensor.AsFloats(results[0]), 3, tile, DownFactor, VaeTiles.Overlap(TileLatents), latentHeight, latentWidth, sum, weight, width, height);
         }
 
         var plane = height * width;
@@ -117,9 +122,9 @@ public sealed class DiffusionVae : IDisposable
         foreach (var tile in tiles)
         {
             var pixels = new VaeTiles.Tile(tile.Y * DownFactor, tile.X * DownFactor, tile.Height * DownFactor, tile.Width * DownFactor);
-            using var input = OrtValue.CreateTensorValueFromMemory(Planar(image, pixels), [1, 3, pixels.Height, pixels.Width]);
+            using var input = FloatTensor.Input(Planar(image, pixels), [1, 3, pixels.Height, pixels.Width], encoder.InputMetadata[_encoderInput!].ElementType);
             using var results = OnnxRun.Run(encoder, [_encoderInput!], [input], [_encoderOutput!], cancellationToken);
-            var output = results[0].GetTensorDataAsSpan<float>();
+            var output = FloatTensor.AsFloats(results[0]);
             channels = output.Length / (tile.Height * tile.Width);
             sum ??= new float[channels * latentHeight * latentWidth];
             VaeTiles.Accumulate(output, channels, tile, 1, VaeTiles.Overlap(TileLatents), latentHeight, latentWidth, sum, weight, latentWidth, latentHeight);

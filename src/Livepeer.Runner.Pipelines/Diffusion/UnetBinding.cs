@@ -9,60 +9,55 @@ namespace Livepeer.Runner.Pipelines.Diffusion;
 /// <see cref="TimeIds"/>, <see cref="ClassLabels"/>) and calls <see cref="BindConditioning"/> once: on CUDA it crosses to
 /// the GPU then and stays there for every step. Each step writes <see cref="Sample"/>, calls <see cref="Run"/> (which
 /// binds the sample and timestep again, the only per-step upload) and reads <see cref="Output"/>, which the run writes in
-/// place. Nothing latent-sized is allocated per step.
+/// place. The host side is float32 whatever the export; float16 exports are converted at the boundary
+/// (<see cref="FloatTensor"/>). Nothing latent-sized is allocated per step.
 /// </summary>
 public sealed class UnetBinding : IDisposable
 {
     private readonly OnnxBinding _io;
-    private readonly float[]? _floatTimestep;
+    private readonly FloatTensor _sample;
+    private readonly FloatTensor? _floatTimestep;
     private readonly long[]? _longTimestep;
-    private readonly OrtValue _sample;
     private readonly OrtValue _timestep;
-    private readonly List<(string Name, OrtValue Value)> _conditioning = [];
-    private readonly OrtValue _output;
+    private readonly List<(string Name, FloatTensor Tensor)> _conditioning = [];
+    private readonly OrtValue? _classLabels;
+    private readonly FloatTensor _output;
     private bool _conditioningBound;
 
     public UnetBinding(UnetModel unet, int batch, int latentChannels, int height, int width, int sequenceLength, int hiddenWidth, int pooledWidth)
     {
-        var plane = height * width;
-        Sample = new float[batch * unet.InChannels * plane];
-        EncoderHiddenStates = new float[batch * sequenceLength * hiddenWidth];
-        Output = new float[batch * latentChannels * plane];
         _io = new OnnxBinding(unet.Session);
         try
         {
-            _sample = OrtValue.CreateTensorValueFromMemory(Sample, [batch, unet.InChannels, height, width]);
+            _sample = new FloatTensor([batch, unet.InChannels, height, width], unet.InputType(UnetModel.Sample));
             // A vector timestep is given once per batch row; a rank-0 one is a scalar (MODEL-FORMATS §1.2).
             long[] timestepShape = unet.TimestepRank == 0 ? [] : [batch];
-            var timestepLength = unet.TimestepRank == 0 ? 1 : batch;
             if (unet.TimestepType == typeof(long))
             {
-                _longTimestep = new long[timestepLength];
+                _longTimestep = new long[unet.TimestepRank == 0 ? 1 : batch];
                 _timestep = OrtValue.CreateTensorValueFromMemory(_longTimestep, timestepShape);
             }
             else
             {
-                _floatTimestep = new float[timestepLength];
-                _timestep = OrtValue.CreateTensorValueFromMemory(_floatTimestep, timestepShape);
+                _floatTimestep = new FloatTensor(timestepShape, unet.TimestepType);
+                _timestep = _floatTimestep.Value;
             }
 
-            _conditioning.Add((UnetModel.EncoderHiddenStates, OrtValue.CreateTensorValueFromMemory(EncoderHiddenStates, [batch, sequenceLength, hiddenWidth])));
+            EncoderHiddenStates = Conditioning(unet, UnetModel.EncoderHiddenStates, [batch, sequenceLength, hiddenWidth]);
             if (unet.IsXl)
             {
-                TextEmbeds = new float[batch * pooledWidth];
-                TimeIds = new float[batch * unet.TimeIdsLength];
-                _conditioning.Add((UnetModel.TextEmbeds, OrtValue.CreateTensorValueFromMemory(TextEmbeds, [batch, pooledWidth])));
-                _conditioning.Add((UnetModel.TimeIds, OrtValue.CreateTensorValueFromMemory(TimeIds, [batch, unet.TimeIdsLength])));
+                TextEmbeds = Conditioning(unet, UnetModel.TextEmbeds, [batch, pooledWidth]);
+                TimeIds = Conditioning(unet, UnetModel.TimeIds, [batch, unet.TimeIdsLength]);
             }
 
             if (unet.HasClassLabels)
             {
                 ClassLabels = new long[batch];
-                _conditioning.Add((UnetModel.ClassLabels, OrtValue.CreateTensorValueFromMemory(ClassLabels, [batch])));
+                _classLabels = OrtValue.CreateTensorValueFromMemory(ClassLabels, [batch]);
             }
 
-            _output = OrtValue.CreateTensorValueFromMemory(Output, [batch, latentChannels, height, width]);
-            _io.BindOutput(unet.Session.OutputNames[0], _output);
+            _output = new FloatTensor([batch, latentChannels, height, width], unet.OutputType);
+            _io.BindOutput(unet.OutputName, _output.Value);
         }
         catch
         {
@@ -71,7 +66,7 @@ public sealed class UnetBinding : IDisposable
         }
     }
 
-    public float[] Sample { get; }
+    public float[] Sample => _sample.Host;
 
     public float[] EncoderHiddenStates { get; }
 
@@ -82,13 +77,19 @@ public sealed class UnetBinding : IDisposable
     /// <summary>The x4 upscaler's noise level per row; null for UNets without <c>class_labels</c>.</summary>
     public long[]? ClassLabels { get; }
 
-    public float[] Output { get; }
+    public float[] Output => _output.Host;
 
     /// <summary>Binds the conditioning as written now; it is fixed for the rest of the generation (copied once to a GPU).</summary>
     public void BindConditioning()
     {
-        foreach (var (name, value) in _conditioning)
-            _io.BindInput(name, value);
+        foreach (var (name, tensor) in _conditioning)
+        {
+            tensor.HostToValue();
+            _io.BindInput(name, tensor.Value);
+        }
+
+        if (_classLabels is not null)
+            _io.BindInput(UnetModel.ClassLabels, _classLabels);
         _conditioningBound = true;
     }
 
@@ -100,20 +101,36 @@ public sealed class UnetBinding : IDisposable
         if (_longTimestep is not null)
             Array.Fill(_longTimestep, (long)timestep);
         else
-            Array.Fill(_floatTimestep!, timestep);
+        {
+            Array.Fill(_floatTimestep!.Host, timestep);
+            _floatTimestep.HostToValue();
+        }
 
-        _io.BindInput(UnetModel.Sample, _sample);
+        _sample.HostToValue();
+        _io.BindInput(UnetModel.Sample, _sample.Value);
         _io.BindInput(UnetModel.Timestep, _timestep);
         _io.Run(cancellationToken);
+        _output.ValueToHost();
     }
 
     public void Dispose()
     {
         _io.Dispose();
         _sample?.Dispose();
-        _timestep?.Dispose();
-        foreach (var (_, value) in _conditioning)
-            value.Dispose();
+        if (_floatTimestep is not null)
+            _floatTimestep.Dispose();
+        else
+            _timestep?.Dispose();
+        foreach (var (_, tensor) in _conditioning)
+            tensor.Dispose();
+        _classLabels?.Dispose();
         _output?.Dispose();
+    }
+
+    private float[] Conditioning(UnetModel unet, string name, long[] shape)
+    {
+        var tensor = new FloatTensor(shape, unet.InputType(name));
+        _conditioning.Add((name, tensor));
+        return tensor.Host;
     }
 }

@@ -1,4 +1,5 @@
 using Livepeer.Runner.Core.Errors;
+using Livepeer.Runner.Onnx;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Livepeer.Runner.Pipelines.Diffusion;
@@ -7,7 +8,8 @@ namespace Livepeer.Runner.Pipelines.Diffusion;
 /// The denoiser graph and its dialect, read from its inputs (MODEL-FORMATS §1.2): <c>timestep</c> is a rank-0 float
 /// (optimum ≥ 1.24), an i64 vector (optimum ≤ 1.23) or a float vector (legacy script); SDXL UNets add
 /// <c>text_embeds</c> and <c>time_ids</c>; instruct-pix2pix's <c>sample</c> has 8 channels; the x4 upscaler's has 7 and it
-/// takes the noise level as i64 <c>class_labels</c> (MODEL-FORMATS §2.2).
+/// takes the noise level as i64 <c>class_labels</c> (MODEL-FORMATS §2.2). fp16 exports take and give float16, timestep
+/// included (MODEL-FORMATS §1.3).
 /// </summary>
 public sealed class UnetModel : IDisposable
 {
@@ -28,11 +30,18 @@ public sealed class UnetModel : IDisposable
                 throw new ModelLoadException(modelId, $"The UNet of {modelId} has no '{required}' input.");
         }
 
+        // fp32 exports take float32 everywhere; fp16 exports (optimum --dtype fp16) float16, timestep included.
+        var floatType = inputs[Sample].ElementType;
         foreach (var (name, meta) in inputs)
         {
-            if (name is not (Timestep or ClassLabels) && meta.ElementType != typeof(float))
-                throw new ModelLoadException(modelId, $"The UNet of {modelId} takes {meta.ElementType.Name} '{name}'; only fp32 exports are supported.");
+            if (name is not (Timestep or ClassLabels) && (meta.ElementType != floatType || !FloatTensor.IsFloat(meta.ElementType)))
+                throw new ModelLoadException(modelId, $"The UNet of {modelId} takes {meta.ElementType.Name} '{name}' and {floatType.Name} 'sample'; expected float32 or float16 for both.");
         }
+
+        OutputName = session.OutputNames[0];
+        OutputType = session.OutputMetadata[OutputName].ElementType;
+        if (!FloatTensor.IsFloat(OutputType))
+            throw new ModelLoadException(modelId, $"The UNet of {modelId} gives {OutputType.Name} '{OutputName}'; expected float32 or float16.");
 
         var extra = inputs.Keys.Except([Sample, Timestep, EncoderHiddenStates, TextEmbeds, TimeIds, ClassLabels]).ToList();
         if (extra.Count > 0)
@@ -49,8 +58,8 @@ public sealed class UnetModel : IDisposable
         var timestep = inputs[Timestep];
         TimestepType = timestep.ElementType;
         TimestepRank = timestep.Dimensions.Length;
-        if (TimestepType != typeof(float) && TimestepType != typeof(long) || TimestepRank > 1)
-            throw new ModelLoadException(modelId, $"The UNet of {modelId} takes a rank-{TimestepRank} {TimestepType.Name} timestep; expected a float or int64 scalar or vector.");
+        if (!FloatTensor.IsFloat(TimestepType) && TimestepType != typeof(long) || TimestepRank > 1)
+            throw new ModelLoadException(modelId, $"The UNet of {modelId} takes a rank-{TimestepRank} {TimestepType.Name} timestep; expected a float32, float16 or int64 scalar or vector.");
 
         InChannels = inputs[Sample].Dimensions is [_, > 0 and var channels, ..] ? channels : 4;
         HiddenWidth = inputs[EncoderHiddenStates].Dimensions is [_, _, > 0 and var width] ? width : -1;
@@ -61,6 +70,15 @@ public sealed class UnetModel : IDisposable
     }
 
     internal InferenceSession Session { get; }
+
+    /// <summary>The noise prediction, the graph's first output (<c>out_sample</c> in optimum exports).</summary>
+    internal string OutputName { get; }
+
+    /// <summary>float32, or float16 for fp16 exports.</summary>
+    public Type OutputType { get; }
+
+    /// <summary>The element type the graph takes for input <paramref name="name"/>.</summary>
+    public Type InputType(string name) => Session.InputMetadata[name].ElementType;
 
     public Type TimestepType { get; }
 

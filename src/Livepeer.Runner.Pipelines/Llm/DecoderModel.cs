@@ -18,7 +18,6 @@ public sealed class DecoderModel : IDisposable
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
     private readonly bool _hasPositionIds;
-    private readonly bool _halfLogits;
     private readonly OrtMemoryInfo _device;
 
     private DecoderModel(InferenceSession session, OrtMemoryInfo device, int layers, long kvHeads, long headDim, int vocabulary, bool halfCache)
@@ -26,7 +25,6 @@ public sealed class DecoderModel : IDisposable
         _session = session;
         _device = device;
         HalfCache = halfCache;
-        _halfLogits = session.OutputMetadata[Logits].ElementType == typeof(Float16);
         Layers = layers;
         KvHeads = kvHeads;
         HeadDim = headDim;
@@ -119,17 +117,7 @@ public sealed class DecoderModel : IDisposable
         }
 
         var outputs = OnnxRun.RunKeepingOnDevice(_session, _inputNames, values, _outputNames, Logits, _device, cancellationToken);
-        var last = (count - 1) * Vocabulary;
-        if (_halfLogits)
-        {
-            var logits = outputs[0].GetTensorDataAsSpan<Float16>().Slice(last, Vocabulary);
-            for (var i = 0; i < logits.Length; i++)
-                state.Logits[i] = (float)logits[i];
-        }
-        else
-        {
-            outputs[0].GetTensorDataAsSpan<float>().Slice(last, Vocabulary).CopyTo(state.Logits);
-        }
+        FloatTensor.Read(outputs[0], (count - 1) * Vocabulary, state.Logits);
 
         state.Advance(outputs, count);
     }

@@ -8,6 +8,7 @@ public sealed class DiffusionLoopAllocationTests
     [Theory]
     [InlineData("sd15")]
     [InlineData("sdxl")]
+    [InlineData("sd15-fp16")]
     public async Task ExtraSteps_AllocateLessThanALatentEach(string fixture)
     {
         var model = await DiffusionFixtures.LoadAsync(fixture);
