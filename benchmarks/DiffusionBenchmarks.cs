@@ -9,7 +9,8 @@ namespace Livepeer.Runner.Benchmarks;
 
 /// <summary>
 /// The whole denoising loop on the tiny SD1.5 fixture (random weights, so the time is the loop's own overhead plus a
-/// very small UNet): 20 steps with classifier-free guidance at 512², text encoding and VAE decode included.
+/// very small UNet): 20 steps with classifier-free guidance at 512², text encoding and VAE decode included. sd15-fp16
+/// is the same model with float16 at every graph boundary, so the difference is the cost of the float16 conversions.
 /// </summary>
 [MemoryDiagnoser]
 public class DiffusionBenchmarks
@@ -17,10 +18,13 @@ public class DiffusionBenchmarks
     private DiffusionModel _model = null!;
     private DiffusionRequest _request = null!;
 
+    [Params("sd15", "sd15-fp16")]
+    public string Model { get; set; } = "sd15";
+
     [GlobalSetup]
     public async Task Setup()
     {
-        _model = await DiffusionModel.LoadAsync("sd15", TestPaths.Model("tiny", "sd15"), new OnnxSessionFactory(new RunnerSettings { ExecutionProvider = "cpu" }));
+        _model = await DiffusionModel.LoadAsync(Model, TestPaths.Model("tiny", Model), new OnnxSessionFactory(new RunnerSettings { ExecutionProvider = "cpu" }));
         _request = new DiffusionRequest(["a photo of a cat"], [""], 512, 512, GuidanceScale: 7.5, Steps: 20);
     }
 
