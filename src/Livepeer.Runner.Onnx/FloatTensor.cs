@@ -19,9 +19,7 @@ public sealed class FloatTensor : IDisposable
         CheckFloat(graphType);
         Host = new float[shape.Aggregate(1L, (size, axis) => size * axis)];
         IsHalf = graphType == typeof(Float16);
-        Value = IsHalf
-            ? OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float16, shape)
-            : OrtValue.CreateTensorValueFromMemory(Host, shape);
+        Value = IsHalf ? NewHalf(shape) : OrtValue.CreateTensorValueFromMemory(Host, shape);
     }
 
     public float[] Host { get; }
@@ -35,7 +33,7 @@ public sealed class FloatTensor : IDisposable
     public void HostToValue()
     {
         if (IsHalf)
-            TensorPrimitives.ConvertToHalf(Host, AsHalf(Value.GetTensorMutableDataAsSpan<Float16>()));
+            WriteHalf(Host, Value);
     }
 
     /// <summary>Makes <see cref="Host"/> hold what <see cref="Value"/> holds (after a run wrote it as an output).</summary>
@@ -54,15 +52,15 @@ public sealed class FloatTensor : IDisposable
         CheckFloat(graphType);
         if (graphType == typeof(float))
             return OrtValue.CreateTensorValueFromMemory(data, shape);
-        var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float16, shape);
-        TensorPrimitives.ConvertToHalf(data, AsHalf(value.GetTensorMutableDataAsSpan<Float16>()));
+        var value = NewHalf(shape);
+        WriteHalf(data, value);
         return value;
     }
 
     /// <summary>Copies <paramref name="destination"/>.Length elements of a float32 or float16 output from <paramref name="offset"/> on, as float32.</summary>
     public static void Read(OrtValue value, int offset, Span<float> destination)
     {
-        if (value.GetTensorTypeAndShape().ElementDataType == TensorElementType.Float16)
+        if (IsHalfValue(value))
             TensorPrimitives.ConvertToSingle(AsHalf(value.GetTensorDataAsSpan<Float16>()).Slice(offset, destination.Length), destination);
         else
             value.GetTensorDataAsSpan<float>().Slice(offset, destination.Length).CopyTo(destination);
@@ -70,7 +68,7 @@ public sealed class FloatTensor : IDisposable
 
     /// <summary>A float32 output's own data, or a float16 output converted to a new float32 array.</summary>
     public static ReadOnlySpan<float> AsFloats(OrtValue value) =>
-        value.GetTensorTypeAndShape().ElementDataType == TensorElementType.Float16 ? ToArray(value) : value.GetTensorDataAsSpan<float>();
+        IsHalfValue(value) ? ToArray(value) : value.GetTensorDataAsSpan<float>();
 
     /// <summary>A float32 or float16 output as a new float32 array.</summary>
     public static float[] ToArray(OrtValue value)
@@ -90,6 +88,14 @@ public sealed class FloatTensor : IDisposable
         if (!IsFloat(graphType))
             throw new ArgumentException($"{graphType.Name} is neither float32 nor float16.", nameof(graphType));
     }
+
+    private static OrtValue NewHalf(long[] shape) =>
+        OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float16, shape);
+
+    private static void WriteHalf(ReadOnlySpan<float> source, OrtValue half) =>
+        TensorPrimitives.ConvertToHalf(source, AsHalf(half.GetTensorMutableDataAsSpan<Float16>()));
+
+    private static bool IsHalfValue(OrtValue value) => value.GetTensorTypeAndShape().ElementDataType == TensorElementType.Float16;
 
     // ONNX Runtime's Float16 and .NET's Half are both IEEE 754 binary16: the same bits.
     private static ReadOnlySpan<Half> AsHalf(ReadOnlySpan<Float16> values) => MemoryMarshal.Cast<Float16, Half>(values);

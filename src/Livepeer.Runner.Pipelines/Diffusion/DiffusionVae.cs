@@ -23,7 +23,9 @@ public sealed class DiffusionVae : IDisposable
     private readonly InferenceSession _decoder;
     private readonly InferenceSession? _encoder;
     private readonly string _decoderInput;
+    private readonly Type _decoderInputType;
     private readonly string? _encoderInput;
+    private readonly Type? _encoderInputType;
     private readonly string? _encoderOutput;
 
     /// <summary>
@@ -40,8 +42,9 @@ public sealed class DiffusionVae : IDisposable
         _decoderInput = UnitRange ? "latent" : "latent_sample";
         if (!decoder.InputMetadata.TryGetValue(_decoderInput, out var latent))
             throw new ModelLoadException(modelId, $"The VAE decoder of {modelId} has neither a 'latent_sample' nor a 'latent' input.");
-        if (!FloatTensor.IsFloat(latent.ElementType))
-            throw new ModelLoadException(modelId, $"The VAE decoder of {modelId} takes {latent.ElementType.Name} latents; expected float32 or float16.");
+        _decoderInputType = latent.ElementType;
+        if (!FloatTensor.IsFloat(_decoderInputType))
+            throw new ModelLoadException(modelId, $"The VAE decoder of {modelId} takes {_decoderInputType.Name} latents; expected float32 or float16.");
 
         var config = ModelFolderJson.Read(Path.Combine(folder, "vae_decoder", "config.json"));
         LatentChannels = latent.Dimensions is [_, > 0 and var c, ..] ? c : IntOf(config, "latent_channels") ?? 4;
@@ -57,8 +60,9 @@ public sealed class DiffusionVae : IDisposable
                 ?? throw new ModelLoadException(modelId, $"The VAE encoder of {modelId} has neither a 'sample' nor an 'image' input.");
             _encoderOutput = new[] { "latent_parameters", "latent_sample", "latent" }.FirstOrDefault(encoder.OutputNames.Contains)
                 ?? throw new ModelLoadException(modelId, $"The VAE encoder of {modelId} has none of the outputs 'latent_parameters', 'latent_sample', 'latent'.");
-            if (!FloatTensor.IsFloat(encoder.InputMetadata[_encoderInput].ElementType))
-                throw new ModelLoadException(modelId, $"The VAE encoder of {modelId} takes {encoder.InputMetadata[_encoderInput].ElementType.Name} images; expected float32 or float16.");
+            _encoderInputType = encoder.InputMetadata[_encoderInput].ElementType;
+            if (!FloatTensor.IsFloat(_encoderInputType))
+                throw new ModelLoadException(modelId, $"The VAE encoder of {modelId} takes {_encoderInputType.Name} images; expected float32 or float16.");
         }
     }
 
@@ -93,7 +97,7 @@ public sealed class DiffusionVae : IDisposable
         foreach (var tile in VaeTiles.Plan(latentHeight, latentWidth, TileLatents))
         {
             var input = VaeTiles.Crop(scaled, LatentChannels, latentHeight, latentWidth, tile);
-            using var value = FloatTensor.Input(input, [1, LatentChannels, tile.Height, tile.Width], _decoder.InputMetadata[_decoderInput].ElementType);
+            using var value = FloatTensor.Input(input, [1, LatentChannels, tile.Height, tile.Width], _decoderInputType);
             using var results = OnnxRun.Run(_decoder, [_decoderInput], [value], [_decoder.OutputNames[0]], cancellationToken);
             VaeTiles.Accumulate(FloatTensor.AsFloats(results[0]), 3, tile, DownFactor, VaeTiles.Overlap(TileLatents), latentHeight, latentWidth, sum, weight, width, height);
         }
@@ -122,7 +126,7 @@ public sealed class DiffusionVae : IDisposable
         foreach (var tile in tiles)
         {
             var pixels = new VaeTiles.Tile(tile.Y * DownFactor, tile.X * DownFactor, tile.Height * DownFactor, tile.Width * DownFactor);
-            using var input = FloatTensor.Input(Planar(image, pixels), [1, 3, pixels.Height, pixels.Width], encoder.InputMetadata[_encoderInput!].ElementType);
+            using var input = FloatTensor.Input(Planar(image, pixels), [1, 3, pixels.Height, pixels.Width], _encoderInputType!);
             using var results = OnnxRun.Run(encoder, [_encoderInput!], [input], [_encoderOutput!], cancellationToken);
             var output = FloatTensor.AsFloats(results[0]);
             channels = output.Length / (tile.Height * tile.Width);

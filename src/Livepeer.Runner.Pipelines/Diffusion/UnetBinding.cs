@@ -17,8 +17,8 @@ public sealed class UnetBinding : IDisposable
     private readonly OnnxBinding _io;
     private readonly FloatTensor _sample;
     private readonly FloatTensor? _floatTimestep;
-    private readonly long[]? _longTimestep;
-    private readonly OrtValue _timestep;
+    private readonly long[]? _longTimestep; // optimum ≤ 1.23 exports take an int64 timestep
+    private readonly OrtValue? _longTimestepValue;
     private readonly List<(string Name, FloatTensor Tensor)> _conditioning = [];
     private readonly OrtValue? _classLabels;
     private readonly FloatTensor _output;
@@ -35,12 +35,11 @@ public sealed class UnetBinding : IDisposable
             if (unet.TimestepType == typeof(long))
             {
                 _longTimestep = new long[unet.TimestepRank == 0 ? 1 : batch];
-                _timestep = OrtValue.CreateTensorValueFromMemory(_longTimestep, timestepShape);
+                _longTimestepValue = OrtValue.CreateTensorValueFromMemory(_longTimestep, timestepShape);
             }
             else
             {
                 _floatTimestep = new FloatTensor(timestepShape, unet.TimestepType);
-                _timestep = _floatTimestep.Value;
             }
 
             EncoderHiddenStates = Conditioning(unet, UnetModel.EncoderHiddenStates, [batch, sequenceLength, hiddenWidth]);
@@ -108,7 +107,7 @@ public sealed class UnetBinding : IDisposable
 
         _sample.HostToValue();
         _io.BindInput(UnetModel.Sample, _sample.Value);
-        _io.BindInput(UnetModel.Timestep, _timestep);
+        _io.BindInput(UnetModel.Timestep, _floatTimestep?.Value ?? _longTimestepValue!);
         _io.Run(cancellationToken);
         _output.ValueToHost();
     }
@@ -117,10 +116,8 @@ public sealed class UnetBinding : IDisposable
     {
         _io.Dispose();
         _sample?.Dispose();
-        if (_floatTimestep is not null)
-            _floatTimestep.Dispose();
-        else
-            _timestep?.Dispose();
+        _floatTimestep?.Dispose();
+        _longTimestepValue?.Dispose();
         foreach (var (_, tensor) in _conditioning)
             tensor.Dispose();
         _classLabels?.Dispose();
