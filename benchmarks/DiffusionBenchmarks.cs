@@ -2,7 +2,7 @@ using BenchmarkDotNet.Attributes;
 using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Onnx;
 using Livepeer.Runner.Pipelines.Diffusion;
-using Livepeer.Runner.Pipelines.Imaging;
+using Livepeer.Runner.Pipelines.Media;
 using Livepeer.Runner.Testing;
 
 namespace Livepeer.Runner.Benchmarks;

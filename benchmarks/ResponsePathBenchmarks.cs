@@ -1,7 +1,7 @@
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using Livepeer.Runner.Contract;
-using Livepeer.Runner.Pipelines.Imaging;
+using Livepeer.Runner.Pipelines.Media;
 using Livepeer.Runner.Testing;
 
 namespace Livepeer.Runner.Benchmarks;

@@ -5,6 +5,8 @@ using Livepeer.Runner.Pipelines.Whisper;
 using Livepeer.Runner.Testing;
 using Microsoft.ML.OnnxRuntime;
 
+using Livepeer.Runner.Pipelines.Media;
+
 namespace Livepeer.Runner.Benchmarks;
 
 /// <summary>

@@ -1,7 +1,7 @@
 using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Onnx;
-using Livepeer.Runner.Pipelines.Imaging;
+using Livepeer.Runner.Pipelines.Media;
 using Livepeer.Runner.Pipelines.Upscale;
 using Livepeer.Runner.Testing;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using Livepeer.Runner.Pipelines.Imaging;
+using Livepeer.Runner.Pipelines.Media;
 using Livepeer.Runner.Testing;
 
 namespace Livepeer.Runner.Tests;

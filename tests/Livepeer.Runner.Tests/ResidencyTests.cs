@@ -47,7 +47,7 @@ public sealed class ResidencyTests : IAsyncLifetime
             var scale = sequence[step];
             using var response = await client.PostAsync("/upscale", Requests.Form("image", Requests.Fixture, ("prompt", "x"), ("model_id", $"upscalerjs/esrgan-slim-x{scale}")));
             var image = (await response.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("images")[0].GetProperty("url").GetString()!;
-            Assert.Equal(128 * scale * 128 * scale * 3, Livepeer.Runner.Pipelines.Imaging.ImageDecoder.Decode(Requests.DecodePngDataUrl(image), long.MaxValue).Pixels.Length);
+            Assert.Equal(128 * scale * 128 * scale * 3, Livepeer.Runner.Pipelines.Media.ImageDecoder.Decode(Requests.DecodePngDataUrl(image), long.MaxValue).Pixels.Length);
 
             var stats = await (await client.GetAsync("/hardware/stats")).ReadJsonAsync(HttpStatusCode.OK);
             var device = Assert.Single(stats.GetProperty("devices").EnumerateArray());

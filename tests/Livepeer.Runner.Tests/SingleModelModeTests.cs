@@ -38,7 +38,7 @@ public sealed class SingleModelModeTests : IAsyncLifetime
         var client = _host.CreateClient();
         using var response = await client.PostAsync("/upscale", Requests.Form("image", Requests.Fixture, ("prompt", "x"), ("model_id", ModelId)));
         var media = (await response.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("images")[0];
-        Assert.Equal(256 * 256 * 3, Livepeer.Runner.Pipelines.Imaging.ImageDecoder.Decode(Requests.DecodePngDataUrl(media.GetProperty("url").GetString()!), long.MaxValue).Pixels.Length);
+        Assert.Equal(256 * 256 * 3, Livepeer.Runner.Pipelines.Media.ImageDecoder.Decode(Requests.DecodePngDataUrl(media.GetProperty("url").GetString()!), long.MaxValue).Pixels.Length);
 
         var version = await (await client.GetAsync("/version")).ReadJsonAsync(HttpStatusCode.OK);
         Assert.Equal("upscale", version.GetProperty("pipeline").GetString());

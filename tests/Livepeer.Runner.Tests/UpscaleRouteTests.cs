@@ -1,5 +1,5 @@
 using System.Net;
-using Livepeer.Runner.Pipelines.Imaging;
+using Livepeer.Runner.Pipelines.Media;
 using Livepeer.Runner.Testing;
 
 namespace Livepeer.Runner.Tests;

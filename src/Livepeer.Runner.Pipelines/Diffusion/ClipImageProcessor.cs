@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Livepeer.Runner.Pipelines.Imaging;
+using Livepeer.Runner.Pipelines.Media;
 
 namespace Livepeer.Runner.Pipelines.Diffusion;
 

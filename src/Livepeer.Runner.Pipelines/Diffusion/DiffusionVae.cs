@@ -2,7 +2,7 @@ using System.Numerics.Tensors;
 using System.Text.Json;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Onnx;
-using Livepeer.Runner.Pipelines.Imaging;
+using Livepeer.Runner.Pipelines.Media;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Livepeer.Runner.Pipelines.Diffusion;

@@ -1,6 +1,6 @@
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Onnx;
-using Livepeer.Runner.Pipelines.Imaging;
+using Livepeer.Runner.Pipelines.Media;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Livepeer.Runner.Pipelines.Diffusion;

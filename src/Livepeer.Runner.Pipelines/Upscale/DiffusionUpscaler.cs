@@ -1,7 +1,7 @@
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Onnx;
 using Livepeer.Runner.Pipelines.Diffusion;
-using Livepeer.Runner.Pipelines.Imaging;
+using Livepeer.Runner.Pipelines.Media;
 
 namespace Livepeer.Runner.Pipelines.Upscale;
 

@@ -2,7 +2,7 @@ using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Core.Models;
 using Livepeer.Runner.Pipelines.Diffusion;
-using Livepeer.Runner.Pipelines.Imaging;
+using Livepeer.Runner.Pipelines.Media;
 
 namespace Livepeer.Runner.Pipelines.Upscale;
 

@@ -3,6 +3,8 @@ using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Core.Models;
 using Livepeer.Runner.Onnx;
 
+using Livepeer.Runner.Pipelines.Media;
+
 namespace Livepeer.Runner.Pipelines.Whisper;
 
 /// <summary>

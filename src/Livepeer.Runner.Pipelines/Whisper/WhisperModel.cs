@@ -3,6 +3,8 @@ using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Onnx;
 using Microsoft.ML.OnnxRuntime;
 
+using Livepeer.Runner.Pipelines.Media;
+
 namespace Livepeer.Runner.Pipelines.Whisper;
 
 /// <summary>

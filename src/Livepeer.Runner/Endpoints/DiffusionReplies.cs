@@ -1,7 +1,7 @@
 using Livepeer.Runner.Contract;
 using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Pipelines.Diffusion;
-using Livepeer.Runner.Pipelines.Imaging;
+using Livepeer.Runner.Pipelines.Media;
 
 namespace Livepeer.Runner.Endpoints;
 

@@ -3,7 +3,7 @@ using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Hosting;
 using Livepeer.Runner.Http;
 using Livepeer.Runner.Pipelines.Diffusion;
-using Livepeer.Runner.Pipelines.Imaging;
+using Livepeer.Runner.Pipelines.Media;
 
 namespace Livepeer.Runner.Endpoints;
 

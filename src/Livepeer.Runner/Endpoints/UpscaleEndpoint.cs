@@ -2,7 +2,7 @@ using Livepeer.Runner.Contract;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Hosting;
 using Livepeer.Runner.Http;
-using Livepeer.Runner.Pipelines.Imaging;
+using Livepeer.Runner.Pipelines.Media;
 using Livepeer.Runner.Pipelines.Upscale;
 
 namespace Livepeer.Runner.Endpoints;

@@ -18,7 +18,7 @@ internal sealed partial class WarmupService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var warm = catalog.Entries.Where(e => e.Warm).ToList();
-        if (catalog.Serves(Core.PipelineNames.AudioToText) && !await Pipelines.Whisper.AudioDecoder.IsAvailableAsync(cancellationToken: stoppingToken))
+        if (catalog.Serves(Core.PipelineNames.AudioToText) && !await Pipelines.Media.AudioDecoder.IsAvailableAsync(cancellationToken: stoppingToken))
             LogNoFfmpeg();
         foreach (var entry in warm.Where(e => !Engines.IsBuilt(e.Pipeline)))
             LogNoEngine(entry.Pipeline, entry.ModelId);

@@ -1,6 +1,6 @@
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Pipelines.Diffusion;
-using Livepeer.Runner.Pipelines.Imaging;
+using Livepeer.Runner.Pipelines.Media;
 
 namespace Livepeer.Runner.Pipelines.Tests.Diffusion;
 

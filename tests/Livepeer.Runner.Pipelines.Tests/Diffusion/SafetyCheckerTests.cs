@@ -1,5 +1,5 @@
 using Livepeer.Runner.Pipelines.Diffusion;
-using Livepeer.Runner.Pipelines.Imaging;
+using Livepeer.Runner.Pipelines.Media;
 
 namespace Livepeer.Runner.Pipelines.Tests.Diffusion;
 

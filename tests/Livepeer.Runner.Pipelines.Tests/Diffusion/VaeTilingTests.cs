@@ -66,7 +66,7 @@ public sealed class TaesdVaeTests
         var folder = TestPaths.Asset("vae", "taef2");
         var opened = await sessions.CreateAllAsync("taef2", [Path.Combine(folder, "decoder.onnx"), Path.Combine(folder, "encoder.onnx")]);
         using var vae = new DiffusionVae("taef2", folder, opened[0], opened[1], tileLatents);
-        var astronaut = Livepeer.Runner.Pipelines.Imaging.ImageDecoder.Decode(File.ReadAllBytes(TestPaths.Asset("images", "astronaut.png")), long.MaxValue);
+        var astronaut = Livepeer.Runner.Pipelines.Media.ImageDecoder.Decode(File.ReadAllBytes(TestPaths.Asset("images", "astronaut.png")), long.MaxValue);
 
         var latents = vae.Encode(astronaut, CancellationToken.None);
         var decoded = vae.Decode(latents.Mean, astronaut.Height / vae.DownFactor, astronaut.Width / vae.DownFactor, CancellationToken.None);

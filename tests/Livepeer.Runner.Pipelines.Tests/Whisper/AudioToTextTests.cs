@@ -3,6 +3,8 @@ using Livepeer.Runner.Onnx;
 using Livepeer.Runner.Pipelines.Whisper;
 using Livepeer.Runner.Testing;
 
+using Livepeer.Runner.Pipelines.Media;
+
 namespace Livepeer.Runner.Pipelines.Tests.Whisper;
 
 /// <summary>Upload bytes → ffmpeg → log-mel → tiny Whisper → the contract's text and chunks, for every container.</summary>

@@ -1,8 +1,11 @@
 using System.Text;
 using Livepeer.Runner.Core.Errors;
-using Livepeer.Runner.Pipelines.Whisper;
 
-namespace Livepeer.Runner.Pipelines.Tests.Whisper;
+
+using Livepeer.Runner.Pipelines.Media;
+using Livepeer.Runner.Pipelines.Tests.Whisper;
+
+namespace Livepeer.Runner.Pipelines.Tests.Media;
 
 /// <summary>ffmpeg as a child process on the real speech assets (MANIFEST G-JFK, G-SPEECH, Q7).</summary>
 public sealed class AudioDecoderTests

@@ -1,7 +1,7 @@
 using Livepeer.Runner.Core.Errors;
 using SkiaSharp;
 
-namespace Livepeer.Runner.Pipelines.Imaging;
+namespace Livepeer.Runner.Pipelines.Media;
 
 /// <summary>
 /// Decodes uploads the way ai-runner's PIL path treats them: any format the decoder knows (PNG, JPEG, GIF, WebP,

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Livepeer.Runner.Core.Errors;
 
-namespace Livepeer.Runner.Pipelines.Whisper;
+namespace Livepeer.Runner.Pipelines.Media;
 
 /// <summary>
 /// Decodes any audio (or video-with-audio) upload to 16 kHz mono float PCM with ffmpeg as a child process: the upload

@@ -1,6 +1,6 @@
 using SkiaSharp;
 
-namespace Livepeer.Runner.Pipelines.Imaging;
+namespace Livepeer.Runner.Pipelines.Media;
 
 /// <summary>
 /// Encodes replies as 8-bit RGB PNG, the only image type the contract emits. The zlib level is a setting

@@ -1,4 +1,4 @@
-namespace Livepeer.Runner.Pipelines.Imaging;
+namespace Livepeer.Runner.Pipelines.Media;
 
 /// <summary>RFC 2397 data URLs as the contract returns media: standard padded base64.</summary>
 public static class DataUrl

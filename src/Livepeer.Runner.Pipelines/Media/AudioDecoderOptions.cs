@@ -1,4 +1,4 @@
-namespace Livepeer.Runner.Pipelines.Whisper;
+namespace Livepeer.Runner.Pipelines.Media;
 
 /// <summary>Bounds of one ffmpeg decode. The defaults fit the contract: 50 MiB uploads, no stated duration limit.</summary>
 public sealed record AudioDecoderOptions

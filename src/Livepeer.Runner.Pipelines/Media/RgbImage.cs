@@ -1,4 +1,4 @@
-namespace Livepeer.Runner.Pipelines.Imaging;
+namespace Livepeer.Runner.Pipelines.Media;
 
 /// <summary>An 8-bit RGB image, pixels interleaved row by row (3 bytes a pixel, no padding).</summary>
 public sealed class RgbImage
