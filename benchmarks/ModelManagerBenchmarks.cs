@@ -4,6 +4,7 @@ using Livepeer.Runner.Core.Devices;
 using Livepeer.Runner.Core.Models;
 using Livepeer.Runner.Onnx;
 using Livepeer.Runner.Pipelines;
+using Livepeer.Runner.Pipelines.Engines;
 using Livepeer.Runner.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -22,7 +23,7 @@ public class ModelManagerBenchmarks
     public async Task Setup()
     {
         var settings = new RunnerSettings { ExecutionProvider = "cpu" };
-        _loader = new PipelineModelLoader(new ModelLocator(Path.GetTempPath()), new OnnxSessionFactory(settings), settings);
+        _loader = new PipelineModelLoader(EngineRegistry.Default, new ModelLocator(Path.GetTempPath()), new OnnxSessionFactory(settings), settings);
         _manager = new ModelManager(_loader, ComputeDevice.Cpu(settings.CpuMemoryBytes), new ProcessMemory(), TimeProvider.System, settings, NullLogger<ModelManager>.Instance);
         await _manager.WarmUpAsync([X4], CancellationToken.None);
     }

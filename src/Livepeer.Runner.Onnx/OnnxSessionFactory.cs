@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Core.Errors;
+using Livepeer.Runner.Core.Models;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Livepeer.Runner.Onnx;
@@ -8,8 +9,9 @@ namespace Livepeer.Runner.Onnx;
 /// <summary>
 /// The one place that builds ONNX Runtime session options and chooses the execution provider: CUDA when this is
 /// the CUDA build and a GPU is visible (device id from RUNNER_CUDA_DEVICE_ID), otherwise CPU. On CUDA each session's
-/// arena is bounded by its model's ledger entry (<c>gpu_mem_limit</c>) and grows only by what is asked for
-/// (<c>kSameAsRequested</c>), so a session cannot silently take more than the model manager admitted.
+/// arena is bounded by its share of the model's ledger entry (<c>gpu_mem_limit</c>, <see cref="SessionMemoryShares"/>)
+/// and grows only by what is asked for (<c>kSameAsRequested</c>), so a model's sessions together cannot silently take
+/// more than the model manager admitted.
 /// </summary>
 public sealed class OnnxSessionFactory
 {
@@ -17,16 +19,18 @@ public sealed class OnnxSessionFactory
     private static readonly ConcurrentDictionary<int, OrtMemoryInfo> CudaMemory = new();
 
     private readonly long? _memoryLimitBytes;
+    private readonly SessionMemoryShares? _shares;
 
     public OnnxSessionFactory(RunnerSettings settings)
-        : this(Choose(settings), null)
+        : this(Choose(settings), null, null)
     {
     }
 
-    private OnnxSessionFactory(ExecutionProviderChoice choice, long? memoryLimitBytes)
+    private OnnxSessionFactory(ExecutionProviderChoice choice, long? memoryLimitBytes, SessionMemoryShares? shares)
     {
         Choice = choice;
         _memoryLimitBytes = memoryLimitBytes;
+        _shares = shares;
         DeviceMemory = DeviceMemoryOf(choice);
     }
 
@@ -38,8 +42,15 @@ public sealed class OnnxSessionFactory
     /// </summary>
     public OrtMemoryInfo DeviceMemory { get; }
 
-    /// <summary>The same factory with device arenas bounded to <paramref name="bytes"/> (the model's ledger entry).</summary>
-    public OnnxSessionFactory WithMemoryLimit(long bytes) => new(Choice, bytes);
+    /// <summary>
+    /// The same factory with the device arenas of one model's sessions bounded to <paramref name="bytes"/> (the model's
+    /// ledger entry) in all: each session gets its graph's share.
+    /// </summary>
+    public OnnxSessionFactory WithMemoryLimit(long bytes, SessionMemoryShares shares) => new(Choice, bytes, shares);
+
+    /// <summary>The arena limit a session for <paramref name="onnxPath"/> gets; null when unbounded.</summary>
+    public long? MemoryLimitFor(string onnxPath) =>
+        _memoryLimitBytes is { } limit ? _shares?.LimitFor(onnxPath, limit) ?? limit : null;
 
     private static OrtMemoryInfo DeviceMemoryOf(ExecutionProviderChoice choice) => choice.IsCuda
         ? CudaMemory.GetOrAdd(choice.DeviceId ?? 0, static id => new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, id, OrtMemType.Default))
@@ -64,7 +75,7 @@ public sealed class OnnxSessionFactory
     /// <summary>Opens a session on the chosen provider; a file ONNX Runtime cannot read becomes a <see cref="ModelLoadException"/>.</summary>
     public InferenceSession Create(string modelId, string onnxPath)
     {
-        using var options = CreateOptions();
+        using var options = CreateOptions(MemoryLimitFor(onnxPath));
         try
         {
             return new InferenceSession(onnxPath, options);
@@ -77,7 +88,7 @@ public sealed class OnnxSessionFactory
         }
     }
 
-    private SessionOptions CreateOptions()
+    private SessionOptions CreateOptions(long? memoryLimitBytes)
     {
         var options = new SessionOptions
         {
@@ -86,7 +97,7 @@ public sealed class OnnxSessionFactory
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         if (Choice.IsCuda)
-            AppendCuda(options, Choice.DeviceId ?? 0, _memoryLimitBytes);
+            AppendCuda(options, Choice.DeviceId ?? 0, memoryLimitBytes);
         return options;
     }
 

@@ -48,6 +48,11 @@ internal sealed class ScriptedLoader(FakeDeviceMemory memory) : IModelLoader
         _growth[modelId] = growth ?? weightBytes;
     }
 
+    public Dictionary<string, int> Concurrencies { get; } = [];
+
+    /// <summary>Turns per model; unbounded unless a test sets one, so residency tests need not think about turns.</summary>
+    public int Concurrency(ModelEntry entry) => Concurrencies.GetValueOrDefault(entry.ModelId, int.MaxValue);
+
     public int Calls(string modelId) { lock (_calls) return _calls.GetValueOrDefault(modelId); }
 
     public ModelFootprint Estimate(ModelEntry entry) => new(_weights[entry.ModelId], 0);

@@ -33,6 +33,16 @@ public sealed class ModelLoadException(string modelId, string message, Exception
     public string ModelId { get; } = modelId;
 }
 
+/// <summary>
+/// The model has no free turn and the front end asked not to wait (<see cref="Models.WhenBusy.Fail"/>). Each front end
+/// answers it in its own words: the batch routes with go-livepeer's "insufficient capacity" 500, the Live Runner with a 503.
+/// </summary>
+public sealed class ModelBusyException(string modelId, int concurrency)
+    : Exception($"insufficient capacity: model {modelId} is already running {concurrency} request{(concurrency == 1 ? "" : "s")}.")
+{
+    public string ModelId { get; } = modelId;
+}
+
 /// <summary>The runner has no engine for this pipeline or model format yet; said plainly rather than faked.</summary>
 public sealed class EngineUnavailableException(string message) : Exception(message);
 

@@ -8,6 +8,9 @@ public interface IModelLoader
     /// <summary>What the model should occupy, from its files and pipeline, before anything is loaded.</summary>
     ModelFootprint Estimate(ModelEntry entry);
 
+    /// <summary>How many requests one loaded model runs at once; the model manager holds the turns.</summary>
+    int Concurrency(ModelEntry entry);
+
     /// <summary>
     /// Loads every session of the model as one unit; the result owns its native resources.
     /// <paramref name="memoryLimitBytes"/> bounds the sessions' device arenas to the model's ledger entry.

@@ -32,7 +32,7 @@ public sealed record ModelFootprint(long WeightBytes, long ActivationBytes)
             : 0;
     }
 
-    private static bool IsWeightFile(string path)
+    internal static bool IsWeightFile(string path)
     {
         var name = Path.GetFileName(path);
         return name.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)

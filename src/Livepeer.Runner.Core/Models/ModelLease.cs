@@ -1,7 +1,8 @@
 namespace Livepeer.Runner.Core.Models;
 
 /// <summary>
-/// A pipeline's hold on a loaded model: while any lease is open the model is neither evicted nor unloaded.
+/// A pipeline's hold on a loaded model and one of its turns: while any lease is open the model is neither evicted nor
+/// unloaded, and at most the engine's concurrency of leases are open on one model.
 /// A struct, so the warm path allocates nothing; dispose it exactly once (a <c>using</c> declaration does).
 /// </summary>
 public readonly struct ModelLease : IDisposable
@@ -23,5 +24,5 @@ public readonly struct ModelLease : IDisposable
     public T Get<T>() where T : class =>
         Model as T ?? throw new InvalidOperationException($"Model {ModelId} is a {Model.GetType().Name}, not a {typeof(T).Name}.");
 
-    public void Dispose() => _owner?.Release(_slot);
+    public void Dispose() => _owner?.Return(_slot);
 }

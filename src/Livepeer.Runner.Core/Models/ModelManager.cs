@@ -55,42 +55,55 @@ public sealed partial class ModelManager : IAsyncDisposable
     /// <summary>Every residency transition, raised outside the lock.</summary>
     public event Action<ModelEvent>? Changed;
 
-    /// <summary>Acquires a lease on the model, loading it first if needed. A resident model costs one lock and no allocation.</summary>
-    public ValueTask<ModelLease> AcquireAsync(ModelEntry entry, CancellationToken cancellationToken)
+    /// <summary>
+    /// Acquires a lease on the model, loading it first if needed, and one of its turns: a model runs at most as many
+    /// requests at once as its engine allows (<see cref="IModelLoader.Concurrency"/>). With every turn taken the request
+    /// waits in line, or with <see cref="WhenBusy.Fail"/> gets a <see cref="ModelBusyException"/> at once.
+    /// A resident model with a free turn costs one lock and no allocation.
+    /// </summary>
+    public ValueTask<ModelLease> AcquireAsync(LeaseRequest request, CancellationToken cancellationToken)
     {
+        var entry = request.Entry;
         Slot slot;
-        Task load;
+        Task? load = null;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var key = (entry.Pipeline, entry.ModelId);
             if (!_slots.TryGetValue(key, out slot!))
-                _slots[key] = slot = new Slot(entry);
+                _slots[key] = slot = new Slot(entry, _loader.Concurrency(entry));
 
-            if (slot.State == SlotState.Resident)
+            if (slot.State != SlotState.Resident)
             {
-                slot.Leases++;
-                return new ValueTask<ModelLease>(new ModelLease(this, slot));
+                if (slot.State == SlotState.Failed && _time.GetUtcNow() < slot.RetryAt)
+                    throw slot.Error!;
+                if (slot.State is SlotState.Cold or SlotState.Failed)
+                    slot.Load = StartLoad(slot);
+                load = slot.Load!;
             }
-
-            if (slot.State == SlotState.Failed && _time.GetUtcNow() < slot.RetryAt)
-                throw slot.Error!;
-            if (slot.State is SlotState.Cold or SlotState.Failed)
-                slot.Load = StartLoad(slot);
 
             // A waiter holds a lease already, so the model cannot be evicted between its load and its use.
             slot.Leases++;
-            load = slot.Load!;
         }
 
-        return AwaitLoadAsync(slot, load, cancellationToken);
+        if (load is null && slot.Turns.Wait(0, CancellationToken.None))
+            return new ValueTask<ModelLease>(new ModelLease(this, slot));
+        return AwaitTurnAsync(slot, load, request.WhenBusy, cancellationToken);
     }
 
-    private async ValueTask<ModelLease> AwaitLoadAsync(Slot slot, Task load, CancellationToken cancellationToken)
+    private async ValueTask<ModelLease> AwaitTurnAsync(Slot slot, Task? load, WhenBusy whenBusy, CancellationToken cancellationToken)
     {
         try
         {
-            await load.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (load is not null)
+                await load.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (!slot.Turns.Wait(0, CancellationToken.None))
+            {
+                if (whenBusy == WhenBusy.Fail)
+                    throw new ModelBusyException(slot.Entry.ModelId, slot.Concurrency);
+                await slot.Turns.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             return new ModelLease(this, slot);
         }
         catch
@@ -123,7 +136,14 @@ public sealed partial class ModelManager : IAsyncDisposable
         }
     }
 
-    internal void Release(Slot slot)
+    /// <summary>A lease ends: its turn goes to the next in line, then the lease itself is released.</summary>
+    internal void Return(Slot slot)
+    {
+        slot.Turns.Release();
+        Release(slot);
+    }
+
+    private void Release(Slot slot)
     {
         IDisposable? unloaded = null;
         long freed = 0;
@@ -339,10 +359,16 @@ public sealed partial class ModelManager : IAsyncDisposable
         Failed,
     }
 
-    /// <summary>One configured model's residency. Every field is guarded by the manager's lock.</summary>
-    internal sealed class Slot(ModelEntry entry)
+    /// <summary>One configured model's residency. Every field but the turns is guarded by the manager's lock.</summary>
+    internal sealed class Slot(ModelEntry entry, int concurrency)
     {
         public ModelEntry Entry { get; } = entry;
+
+        /// <summary>How many requests the model runs at once.</summary>
+        public int Concurrency { get; } = concurrency;
+
+        /// <summary>The model's free turns; a semaphore so that waiting for one is FIFO-ish and cancellable.</summary>
+        public SemaphoreSlim Turns { get; } = new(concurrency, concurrency);
         public SlotState State { get; set; }
         public Task? Load { get; set; }
         public IDisposable? Model { get; set; }

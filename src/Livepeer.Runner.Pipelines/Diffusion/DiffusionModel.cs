@@ -30,7 +30,7 @@ public sealed record UpscalerParts(DdpmScheduler LowResScheduler, int MaxNoiseLe
 /// <summary>
 /// A diffusers/optimum folder (MODEL-FORMATS §1.1) loaded as one unit: text encoder(s) with their tokenizers, UNet, VAE
 /// decoder and encoder, and the scheduler config. All sessions open in parallel. One generation runs at a time on a
-/// model; others wait on <see cref="Gate"/>.
+/// model: the model manager's lease holds the turn (<see cref="DiffusionEngine.Concurrency"/>).
 /// </summary>
 public sealed class DiffusionModel : IDisposable
 {
@@ -75,8 +75,6 @@ public sealed class DiffusionModel : IDisposable
     /// never does), with <c>feature_extractor/preprocessor_config.json</c> for its CLIP preprocessing; otherwise null.
     /// </summary>
     public SafetyChecker? SafetyChecker { get; }
-
-    public SemaphoreSlim Gate { get; } = new(1, 1);
 
     public static async Task<DiffusionModel> LoadAsync(string modelId, string folder, OnnxSessionFactory sessions, int vaeTileLatents = 0)
     {
@@ -192,6 +190,5 @@ public sealed class DiffusionModel : IDisposable
         Unet.Dispose();
         Vae.Dispose();
         SafetyChecker?.Dispose();
-        Gate.Dispose();
     }
 }

@@ -36,7 +36,7 @@ public sealed record DiffusionOutput(IReadOnlyList<GeneratedImage> Images, bool 
 /// </summary>
 public sealed class DiffusionPipeline(ModelManager models, RunnerSettings settings)
 {
-    public async Task<DiffusionOutput> RunAsync(ModelEntry model, DiffusionInput input, long seed, int count, CancellationToken cancellationToken)
+    public async Task<DiffusionOutput> RunAsync(LeaseRequest model, DiffusionInput input, long seed, int count, CancellationToken cancellationToken)
     {
         if (count <= 0)
             return new DiffusionOutput([], HasSafetyChecker: false);
@@ -54,25 +54,17 @@ public sealed class DiffusionPipeline(ModelManager models, RunnerSettings settin
             input.Prompts, input.NegativePrompts, (int)width, (int)height,
             ModelOverrides.GuidanceScale(model.ModelId, input.GuidanceScale), steps,
             ModelOverrides.Strength(model.ModelId, input.Strength, steps), input.ImageGuidanceScale, image);
-        await engine.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        using var generator = new DiffusionGenerator(engine, request, cancellationToken);
+        var checker = input.SafetyCheck ? engine.SafetyChecker : null;
+        var images = new List<GeneratedImage>(count);
+        for (var i = 0; i < count; i++)
         {
-            using var generator = new DiffusionGenerator(engine, request, cancellationToken);
-            var checker = input.SafetyCheck ? engine.SafetyChecker : null;
-            var images = new List<GeneratedImage>(count);
-            for (var i = 0; i < count; i++)
-            {
-                var output = generator.Generate(unchecked((ulong)(seed + i)), cancellationToken);
-                var nsfw = checker?.Check(output, cancellationToken) ?? false;
-                images.Add(new GeneratedImage(PngEncoder.Encode(output, settings.PngCompressionLevel), seed + i, nsfw));
-            }
+            var output = generator.Generate(unchecked((ulong)(seed + i)), cancellationToken);
+            var nsfw = checker?.Check(output, cancellationToken) ?? false;
+            images.Add(new GeneratedImage(PngEncoder.Encode(output, settings.PngCompressionLevel), seed + i, nsfw));
+        }
 
-            return new DiffusionOutput(images, engine.SafetyChecker is not null);
-        }
-        finally
-        {
-            engine.Gate.Release();
-        }
+        return new DiffusionOutput(images, engine.SafetyChecker is not null);
     }
 
     /// <summary>diffusers' check_inputs: sides divisible by 8 (a ValueError, so ai-runner's 400 "Error during model execution").</summary>

@@ -7,7 +7,7 @@ namespace Livepeer.Runner.Pipelines.Llm;
 public sealed class LlmPipeline(ModelManager models)
 {
     /// <summary>Everything that can fail before the first token (validation, loading, context length) fails here, before any reply is sent.</summary>
-    public async Task<LlmSession> StartAsync(ModelEntry model, LlmRequestOptions options, CancellationToken cancellationToken)
+    public async Task<LlmSession> StartAsync(LeaseRequest model, LlmRequestOptions options, CancellationToken cancellationToken)
     {
         options.Validate();
         var lease = await models.AcquireAsync(model, cancellationToken).ConfigureAwait(false);
@@ -28,5 +28,22 @@ public sealed class LlmSession(ModelLease lease, LlmGeneration generation) : IDi
 {
     public LlmGeneration Generation { get; } = generation;
 
+    /// <summary>Runs the generation to its end and returns the whole text (the non-streaming replies of /llm and /v1/chat/completions).</summary>
+    public async Task<LlmCompletion> CompleteAsync(CancellationToken cancellationToken)
+    {
+        var text = new System.Text.StringBuilder();
+        var last = new LlmDelta("", Generation.PromptTokens, 0, null);
+        await foreach (var delta in Generation.RunAsync(cancellationToken).ConfigureAwait(false))
+        {
+            text.Append(delta.Text);
+            last = delta;
+        }
+
+        return new LlmCompletion(text.ToString(), last.FinishReason ?? "stop", last.PromptTokens, last.CompletionTokens);
+    }
+
     public void Dispose() => lease.Dispose();
 }
+
+/// <summary>A finished generation: its text, why it stopped, and the token counts for <c>usage</c>.</summary>
+public sealed record LlmCompletion(string Text, string FinishReason, int PromptTokens, int CompletionTokens);

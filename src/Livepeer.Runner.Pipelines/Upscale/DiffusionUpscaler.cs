@@ -33,20 +33,12 @@ public sealed class DiffusionUpscaler : IUpscaleEngine
         throw new ModelLoadException(modelId, $"{modelId} is a {model.Family} diffusers model, not the Stable Diffusion x4 upscaler /upscale serves.");
     }
 
-    public async Task<RgbImage> UpscaleAsync(RgbImage input, UpscaleParameters parameters, CancellationToken cancellationToken)
+    public Task<RgbImage> UpscaleAsync(RgbImage input, UpscaleParameters parameters, CancellationToken cancellationToken)
     {
         var steps = parameters.Steps < 1 ? DefaultSteps : (int)Math.Min(parameters.Steps, 10_000);
         var request = new UpscalerRequest(parameters.Prompt, input, steps, GuidanceScale, NoiseLevel);
-        await Model.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            using var generator = new UpscalerGenerator(Model, request, cancellationToken);
-            return generator.Generate(unchecked((ulong)parameters.Seed), cancellationToken);
-        }
-        finally
-        {
-            Model.Gate.Release();
-        }
+        using var generator = new UpscalerGenerator(Model, request, cancellationToken);
+        return Task.FromResult(generator.Generate(unchecked((ulong)parameters.Seed), cancellationToken));
     }
 
     public void Dispose() => Model.Dispose();

@@ -19,7 +19,6 @@ public sealed class SuperResolutionModel : IUpscaleEngine, IDisposable
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
     private readonly int _tileSize;
-    private readonly SemaphoreSlim _gate = new(1, 1);
 
     private SuperResolutionModel(InferenceSession session, int tileSize)
     {
@@ -47,20 +46,13 @@ public sealed class SuperResolutionModel : IUpscaleEngine, IDisposable
         }
     }
 
-    public async Task<RgbImage> UpscaleAsync(RgbImage input, CancellationToken cancellationToken)
+    /// <summary>One request at a time per model: the model manager's lease holds the turn (<see cref="UpscaleEngine.Concurrency"/>).</summary>
+    public Task<RgbImage> UpscaleAsync(RgbImage input, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var output = new RgbImage(checked(input.Width * Scale), checked(input.Height * Scale));
-            foreach (var tile in TilePlan.For(input.Width, input.Height, _tileSize))
-                RunTile(input, output, tile, cancellationToken);
-            return output;
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        var output = new RgbImage(checked(input.Width * Scale), checked(input.Height * Scale));
+        foreach (var tile in TilePlan.For(input.Width, input.Height, _tileSize))
+            RunTile(input, output, tile, cancellationToken);
+        return Task.FromResult(output);
     }
 
     /// <summary>A plain super-resolution graph takes no prompt, seed or steps: only the image matters.</summary>
@@ -148,6 +140,5 @@ public sealed class SuperResolutionModel : IUpscaleEngine, IDisposable
     public void Dispose()
     {
         _session.Dispose();
-        _gate.Dispose();
     }
 }

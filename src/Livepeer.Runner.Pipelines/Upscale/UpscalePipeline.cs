@@ -13,7 +13,7 @@ public sealed class UpscalePipeline(ModelManager models, RunnerSettings settings
     /// Runs one request. The image is decoded and checked before the model is touched; with
     /// <paramref name="safetyCheck"/> and a model that ships a checker, a flagged output is blacked out.
     /// </summary>
-    public async Task<UpscaleOutput> RunAsync(ModelEntry model, byte[] imageBytes, UpscaleParameters parameters, bool safetyCheck, CancellationToken cancellationToken)
+    public async Task<UpscaleOutput> RunAsync(LeaseRequest model, byte[] imageBytes, UpscaleParameters parameters, bool safetyCheck, CancellationToken cancellationToken)
     {
         var input = ImageDecoder.Decode(imageBytes, settings.MaxImagePixels);
 

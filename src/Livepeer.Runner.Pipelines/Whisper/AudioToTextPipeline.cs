@@ -1,20 +1,19 @@
 using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Core.Models;
-using Livepeer.Runner.Onnx;
-
 using Livepeer.Runner.Pipelines.Media;
 
 namespace Livepeer.Runner.Pipelines.Whisper;
 
 /// <summary>
 /// /audio-to-text: decode the upload with ffmpeg (415 when it is not audio), then transcribe under a lease; with
-/// RUNNER_VAD_MODEL set, only the speech Silero VAD finds is transcribed and the chunks map back to file time.
+/// RUNNER_VAD_MODEL set, only the speech Silero VAD finds is transcribed and the chunks map back to file time. The VAD
+/// is leased from the model manager like the Whisper model, so its memory is in the ledger.
 /// </summary>
-public sealed class AudioToTextPipeline(ModelManager models, RunnerSettings settings, OnnxSessionFactory sessions) : IDisposable
+public sealed class AudioToTextPipeline(ModelManager models, RunnerSettings settings)
 {
     private readonly AudioDecoder _decoder = new(new AudioDecoderOptions());
-    private readonly Lazy<SileroVad?> _vad = new(() => settings.VadModelPath is { } path ? SileroVad.Load(path, sessions) : null);
+    private readonly ModelEntry? _vad = VoiceActivityEngine.Entry(settings);
 
     /// <summary>
     /// ai-runner's <c>return_timestamps</c>, lower-cased: true/1/sentence give segment chunks, false/0 none. Word
@@ -29,7 +28,7 @@ public sealed class AudioToTextPipeline(ModelManager models, RunnerSettings sett
         var other => throw new InferenceException($"return_timestamps must be true, false, sentence or word, not '{other}'"),
     };
 
-    public async Task<WhisperTranscription> RunAsync(ModelEntry model, byte[] audio, bool timestamps, CancellationToken cancellationToken)
+    public async Task<WhisperTranscription> RunAsync(LeaseRequest model, byte[] audio, bool timestamps, CancellationToken cancellationToken)
     {
         float[] samples;
         using (var upload = new MemoryStream(audio, writable: false))
@@ -38,14 +37,10 @@ public sealed class AudioToTextPipeline(ModelManager models, RunnerSettings sett
         using var lease = await models.AcquireAsync(model, cancellationToken).ConfigureAwait(false);
         var whisper = lease.Get<WhisperModel>();
         var options = new WhisperOptions(ReturnTimestamps: timestamps);
-        return _vad.Value is { } vad
-            ? await whisper.TranscribeSpeechOnlyAsync(vad, samples, options, null, cancellationToken).ConfigureAwait(false)
-            : await whisper.TranscribeAsync(samples, options, cancellationToken).ConfigureAwait(false);
-    }
+        if (_vad is null)
+            return await whisper.TranscribeAsync(samples, options, cancellationToken).ConfigureAwait(false);
 
-    public void Dispose()
-    {
-        if (_vad.IsValueCreated)
-            _vad.Value?.Dispose();
+        using var vad = await models.AcquireAsync(new LeaseRequest(_vad, model.WhenBusy), cancellationToken).ConfigureAwait(false);
+        return await whisper.TranscribeSpeechOnlyAsync(vad.Get<SileroVad>(), samples, options, null, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -21,7 +21,6 @@ public sealed class WhisperModel : IDisposable
     private readonly InferenceSession _encoder;
     private readonly WhisperDecoder _decoder;
     private readonly LogMelSpectrogram _mel;
-    private readonly SemaphoreSlim _gate = new(1, 1);
 
     private WhisperModel(string modelId, InferenceSession encoder, WhisperDecoder decoder, WhisperConfig config, WhisperTokenizer tokenizer)
     {
@@ -77,27 +76,20 @@ public sealed class WhisperModel : IDisposable
         return WhisperSegments.Build(windows, Tokenizer, Config, options.ReturnTimestamps);
     }
 
-    internal async Task<IReadOnlyList<WhisperWindowResult>> DecodeWindowsAsync(float[] samples, WhisperOptions options, CancellationToken cancellationToken)
+    /// <summary>One request at a time per model: the model manager's lease holds the turn (<see cref="WhisperEngine.Concurrency"/>).</summary>
+    internal Task<IReadOnlyList<WhisperWindowResult>> DecodeWindowsAsync(float[] samples, WhisperOptions options, CancellationToken cancellationToken)
     {
         var task = ResolveTask(options.Task);
         var language = ResolveLanguage(options.Language);
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        var plan = WindowPlan.For(samples);
+        var results = new List<WhisperWindowResult>(plan.Count);
+        for (var first = 0; first < plan.Count; first += BatchSize)
         {
-            var plan = WindowPlan.For(samples);
-            var results = new List<WhisperWindowResult>(plan.Count);
-            for (var first = 0; first < plan.Count; first += BatchSize)
-            {
-                var batch = plan.Skip(first).Take(BatchSize).ToArray();
-                results.AddRange(DecodeBatch(samples, batch, language, task, options, cancellationToken));
-            }
+            var batch = plan.Skip(first).Take(BatchSize).ToArray();
+            results.AddRange(DecodeBatch(samples, batch, language, task, options, cancellationToken));
+        }
 
-            return results;
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        return Task.FromResult<IReadOnlyList<WhisperWindowResult>>(results);
     }
 
     private List<WhisperWindowResult> DecodeBatch(float[] samples, WindowPlan.Window[] windows, int? language, int? task, WhisperOptions options, CancellationToken cancellationToken)
@@ -220,6 +212,5 @@ public sealed class WhisperModel : IDisposable
     {
         _encoder.Dispose();
         _decoder.Dispose();
-        _gate.Dispose();
     }
 }

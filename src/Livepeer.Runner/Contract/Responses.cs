@@ -30,7 +30,15 @@ public sealed record GpuInfoEntry(string Id, string Name, ulong MemoryTotal, ulo
 public sealed record GpuStatsEntry(string Id, string Name, ulong MemoryTotal, ulong MemoryFree, uint UtilizationCompute, uint UtilizationMemory);
 
 /// <summary>ai-runner's /hardware/info, plus the execution provider this runner chose (extra keys are ignored by go-livepeer).</summary>
-public sealed record HardwareInformation(string Pipeline, string ModelId, IReadOnlyDictionary<string, GpuInfoEntry> GpuInfo, ExecutionProviderInfo ExecutionProvider);
+public sealed record HardwareInformation(
+    string Pipeline, string ModelId, IReadOnlyDictionary<string, GpuInfoEntry> GpuInfo, ExecutionProviderInfo ExecutionProvider, IReadOnlyList<EngineInfo> Engines);
+
+/// <summary>An engine of this build: the pipelines it serves, requests one model runs at once (absent: unbounded), what it needs.</summary>
+public sealed record EngineInfo(
+    string Name,
+    IReadOnlyList<string> Pipelines,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] int? Concurrency,
+    IReadOnlyList<string> Prerequisites);
 
 public sealed record ExecutionProviderInfo(string Name, int? DeviceId, string Reason);
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Livepeer.Runner.Contract;
+using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Hosting;
 using Livepeer.Runner.Http;
@@ -28,6 +29,9 @@ public sealed record AudioToTextRequest(
         form.ThrowIfInvalid();
         return request;
     }
+
+    /// <summary>Segment timestamps or none; a value the contract refuses throws (<see cref="AudioToTextPipeline.ParseTimestamps"/>).</summary>
+    public bool Timestamps => AudioToTextPipeline.ParseTimestamps(ReturnTimestamps);
 
     /// <summary>
     /// The gateway's <c>metadata.duration</c> in seconds (a number or a numeric string), or null when absent.
@@ -57,25 +61,36 @@ public sealed record AudioToTextRequest(
 
 internal static class AudioToTextEndpoint
 {
-    public static void MapAudioToText(this IEndpointRouteBuilder app) =>
-        app.MapPipeline(PipelineContract.AudioToText, HandleAsync)
-            .DocumentsBody<AudioToTextRequest>("multipart/form-data")
-            .Produces<TextResponse>()
-            .Produces<HttpError>(StatusCodes.Status413PayloadTooLarge)
-            .Produces<HttpError>(StatusCodes.Status415UnsupportedMediaType);
+    public static PipelineEndpoint<AudioToTextRequest> Create(IServiceProvider services)
+    {
+        var transcription = services.GetRequiredService<AudioToTextPipeline>();
+        return new(PipelineContract.AudioToText, ParseAsync, request => request.ModelId)
+        {
+            Check = static (call, request) =>
+            {
+                if (request.Audio.Length > AudioToTextRequest.MaxAudioBytes)
+                    throw new PayloadTooLargeException("File size exceeds limit.");
+                _ = request.Duration();
+                _ = request.Timestamps;
+            },
+            RunAsync = (call, request, model) => RunAsync(transcription, call, request, model),
+            Describe = route => route.DocumentsBody<AudioToTextRequest>("multipart/form-data")
+                .Produces<TextResponse>()
+                .Produces<HttpError>(StatusCodes.Status413PayloadTooLarge)
+                .Produces<HttpError>(StatusCodes.Status415UnsupportedMediaType),
+        };
+    }
 
-    private static async Task<IResult> HandleAsync(PipelineCall call)
+    private static async Task<AudioToTextRequest> ParseAsync(PipelineCall call)
     {
         var request = AudioToTextRequest.Bind(await call.ReadFormAsync(AudioToTextRequest.MaxAudioBytes));
         call.Authorize();
-        var model = call.ResolveModel(request.ModelId);
-        if (request.Audio.Length > AudioToTextRequest.MaxAudioBytes)
-            throw new PayloadTooLargeException("File size exceeds limit.");
-        _ = request.Duration();
-        var timestamps = AudioToTextPipeline.ParseTimestamps(request.ReturnTimestamps);
+        return request;
+    }
 
-        var result = await call.Context.RequestServices.GetRequiredService<AudioToTextPipeline>()
-            .RunAsync(model, request.Audio.Content, timestamps, call.Aborted);
+    private static async Task<IResult> RunAsync(AudioToTextPipeline transcription, PipelineCall call, AudioToTextRequest request, ModelEntry model)
+    {
+        var result = await transcription.RunAsync(call.Lease(model), request.Audio.Content, request.Timestamps, call.Aborted);
         var chunks = result.Chunks.Select(c => new TextChunk([c.Start, c.End], c.Text)).ToList();
         return Results.Json(new TextResponse(result.Text, chunks), RunnerJson.Wire.TextResponse);
     }

@@ -10,15 +10,14 @@ namespace Livepeer.Runner.Endpoints;
 /// safety_check the model's safety checker (if it has one) sets each nsfw and blacks out flagged images; without a
 /// checker nsfw is false and that is logged once per model.
 /// </summary>
-internal static class DiffusionReplies
+internal sealed class DiffusionReplies(DiffusionPipeline diffusion, SafetyCheckNotices notices)
 {
-    public static async Task<IResult> GenerateAsync(PipelineCall call, ModelEntry model, DiffusionInput input, long seed, long requestedImages, bool safetyCheck)
+    public async Task<IResult> GenerateAsync(PipelineCall call, ModelEntry model, DiffusionInput input, long seed, long requestedImages, bool safetyCheck)
     {
-        var services = call.Context.RequestServices;
         var count = (int)Math.Clamp(requestedImages, 0, int.MaxValue);
-        var output = await services.GetRequiredService<DiffusionPipeline>().RunAsync(model, input with { SafetyCheck = safetyCheck }, seed, count, call.Aborted);
+        var output = await diffusion.RunAsync(call.Lease(model), input with { SafetyCheck = safetyCheck }, seed, count, call.Aborted);
         if (output.Images.Count > 0 && !output.HasSafetyChecker)
-            services.GetRequiredService<SafetyCheckNotices>().NoteUnavailable(model.Pipeline, model.ModelId, safetyCheck);
+            notices.NoteUnavailable(model.Pipeline, model.ModelId, safetyCheck);
         // nsfw is the checker's verdict when safety_check asked for it and the model has one; false otherwise.
         return Results.Json(new ImageResponse([.. output.Images.Select(i => new Media(DataUrl.Png(i.Png), i.Seed, i.Nsfw))]), RunnerJson.Wire.ImageResponse);
     }

@@ -1,4 +1,5 @@
 using Livepeer.Runner.Contract;
+using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Hosting;
 using Livepeer.Runner.Http;
@@ -44,25 +45,36 @@ public sealed record ImageToImageRequest(
 
 internal static class ImageToImageEndpoint
 {
-    public static void MapImageToImage(this IEndpointRouteBuilder app) =>
-        app.MapPipeline(PipelineContract.ImageToImage, HandleAsync)
-            .DocumentsBody<ImageToImageRequest>("multipart/form-data")
-            .Produces<ImageResponse>();
+    public static PipelineEndpoint<ImageToImageRequest> Create(IServiceProvider services)
+    {
+        var diffusion = services.GetRequiredService<DiffusionReplies>();
+        return new(PipelineContract.ImageToImage, ParseAsync, request => request.ModelId)
+        {
+            Check = static (_, request) =>
+            {
+                if (request.Image.IsTruncated)
+                    throw new PayloadTooLargeException("File size exceeds limit.");
+            },
+            RunAsync = (call, request, model) => RunAsync(diffusion, call, request, model),
+            Describe = route => route.DocumentsBody<ImageToImageRequest>("multipart/form-data").Produces<ImageResponse>(),
+        };
+    }
 
-    private static async Task<IResult> HandleAsync(PipelineCall call)
+    private static async Task<ImageToImageRequest> ParseAsync(PipelineCall call)
     {
         var request = ImageToImageRequest.Bind(await call.ReadFormAsync(call.Settings.MaxUploadBytes));
         call.Authorize();
-        var model = call.ResolveModel(request.ModelId);
-        if (request.Image.IsTruncated)
-            throw new PayloadTooLargeException("File size exceeds limit.");
+        return request;
+    }
 
+    private static Task<IResult> RunAsync(DiffusionReplies diffusion, PipelineCall call, ImageToImageRequest request, ModelEntry model)
+    {
         // Unlike text-to-image, the prompt is not split, and the negative prompt is passed even when empty (so
         // SDXL encodes "" rather than zeroing the negative branch, as diffusers does for a non-None negative prompt).
         var seed = request.Seed ?? Seeds.Random();
         var input = new DiffusionInput(
             [request.Prompt], [request.NegativePrompt], 0, 0, request.GuidanceScale, request.NumInferenceSteps, request.Loras,
             request.Strength, request.ImageGuidanceScale, request.Image.Content);
-        return await DiffusionReplies.GenerateAsync(call, model, input, seed, request.NumImagesPerPrompt, request.SafetyCheck);
+        return diffusion.GenerateAsync(call, model, input, seed, request.NumImagesPerPrompt, request.SafetyCheck);
     }
 }

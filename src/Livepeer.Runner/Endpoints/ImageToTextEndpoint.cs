@@ -24,19 +24,24 @@ public sealed record ImageToTextRequest(UploadedFile Image, string Prompt = "", 
 
 internal static class ImageToTextEndpoint
 {
-    public static void MapImageToText(this IEndpointRouteBuilder app) =>
-        app.MapPipeline(PipelineContract.ImageToText, HandleAsync)
-            .DocumentsBody<ImageToTextRequest>("multipart/form-data")
-            .Produces<ImageToTextResponse>()
-            .Produces<HttpError>(StatusCodes.Status413PayloadTooLarge);
+    // TODO(#12): the run step, once the captioning engine is registered.
+    public static PipelineEndpoint<ImageToTextRequest> Create(IServiceProvider services) =>
+        new(PipelineContract.ImageToText, ParseAsync, request => request.ModelId)
+        {
+            Check = static (_, request) =>
+            {
+                if (request.Image.Length > ImageToTextRequest.MaxImageBytes)
+                    throw new PayloadTooLargeException("File size exceeds limit");
+            },
+            Describe = route => route.DocumentsBody<ImageToTextRequest>("multipart/form-data")
+                .Produces<ImageToTextResponse>()
+                .Produces<HttpError>(StatusCodes.Status413PayloadTooLarge),
+        };
 
-    private static async Task<IResult> HandleAsync(PipelineCall call)
+    private static async Task<ImageToTextRequest> ParseAsync(PipelineCall call)
     {
         var request = ImageToTextRequest.Bind(await call.ReadFormAsync(ImageToTextRequest.MaxImageBytes));
         call.Authorize();
-        var model = call.ResolveModel(request.ModelId);
-        if (request.Image.Length > ImageToTextRequest.MaxImageBytes)
-            throw new PayloadTooLargeException("File size exceeds limit");
-        throw call.EngineNotBuilt(model);
+        return request;
     }
 }

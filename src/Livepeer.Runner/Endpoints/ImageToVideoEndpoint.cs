@@ -38,18 +38,22 @@ public sealed record ImageToVideoRequest(
 
 internal static class ImageToVideoEndpoint
 {
-    public static void MapImageToVideo(this IEndpointRouteBuilder app) =>
-        app.MapPipeline(PipelineContract.ImageToVideo, HandleAsync)
-            .DocumentsBody<ImageToVideoRequest>("multipart/form-data")
-            .Produces<VideoResponse>();
+    // TODO(#15): the run step, once the video engine is registered.
+    public static PipelineEndpoint<ImageToVideoRequest> Create(IServiceProvider services) =>
+        new(PipelineContract.ImageToVideo, ParseAsync, request => request.ModelId)
+        {
+            Check = static (_, request) =>
+            {
+                if (request.Height % 8 != 0 || request.Width % 8 != 0)
+                    throw new BadInputException($"`height` and `width` have to be divisible by 8 but are {request.Height} and {request.Width}.");
+            },
+            Describe = route => route.DocumentsBody<ImageToVideoRequest>("multipart/form-data").Produces<VideoResponse>(),
+        };
 
-    private static async Task<IResult> HandleAsync(PipelineCall call)
+    private static async Task<ImageToVideoRequest> ParseAsync(PipelineCall call)
     {
         var request = ImageToVideoRequest.Bind(await call.ReadFormAsync(call.Settings.MaxUploadBytes));
         call.Authorize();
-        var model = call.ResolveModel(request.ModelId);
-        if (request.Height % 8 != 0 || request.Width % 8 != 0)
-            throw new BadInputException($"`height` and `width` have to be divisible by 8 but are {request.Height} and {request.Width}.");
-        throw call.EngineNotBuilt(model);
+        return request;
     }
 }

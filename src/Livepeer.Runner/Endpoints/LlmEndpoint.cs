@@ -1,9 +1,9 @@
 using System.Text.Json;
 using Livepeer.Runner.Contract;
+using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Hosting;
 using Livepeer.Runner.Http;
 using Livepeer.Runner.Pipelines.Llm;
-
 using Livepeer.Runner.Pipelines.Llm.Templates;
 
 namespace Livepeer.Runner.Endpoints;
@@ -85,44 +85,46 @@ public sealed record LlmRequest(
 
 internal static partial class LlmEndpoint
 {
-    public static void MapLlm(this IEndpointRouteBuilder app) =>
-        app.MapPipeline(PipelineContract.Llm, HandleAsync)
-            .DocumentsBody<LlmRequest>("application/json")
-            .Produces<LlmResponse>()
-            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+    public static PipelineEndpoint<LlmRequest> Create(IServiceProvider services)
+    {
+        var llm = services.GetRequiredService<LlmPipeline>();
+        var clock = services.GetRequiredService<TimeProvider>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Livepeer.Runner.Llm");
+        return new(PipelineContract.Llm, ParseAsync, request => request.Model)
+        {
+            RunAsync = (call, request, model) => RunAsync(llm, clock, logger, call, request, model),
+            Describe = route => route.DocumentsBody<LlmRequest>("application/json")
+                .Produces<LlmResponse>()
+                .Produces(StatusCodes.Status200OK, contentType: "text/event-stream"),
+        };
+    }
 
-    private static async Task<IResult> HandleAsync(PipelineCall call)
+    private static async Task<LlmRequest> ParseAsync(PipelineCall call)
     {
         var request = LlmRequest.Bind(await call.ReadJsonAsync());
         call.Authorize();
-        var model = call.ResolveModel(request.Model);
+        return request;
+    }
+
+    private static async Task<IResult> RunAsync(LlmPipeline llm, TimeProvider clock, ILogger logger, PipelineCall call, LlmRequest request, ModelEntry model)
+    {
         var options = new LlmRequestOptions(
             request.Messages.Select(m => new ChatMessage(m.Role, m.Content)).ToList(),
             request.Temperature, request.TopP, (int)Math.Clamp(request.TopK, -1, int.MaxValue), (int)Math.Clamp(request.MaxTokens, 0, int.MaxValue));
-        var services = call.Context.RequestServices;
-        var session = await services.GetRequiredService<LlmPipeline>().StartAsync(model, options, call.Aborted);
+        var session = await llm.StartAsync(call.Lease(model), options, call.Aborted);
         var id = "chatcmpl-" + Guid.NewGuid().ToString("D");
-        var clock = services.GetRequiredService<TimeProvider>();
 
         if (!request.Stream)
         {
             using (session)
             {
-                var text = new System.Text.StringBuilder();
-                LlmDelta last = default;
-                await foreach (var delta in session.Generation.RunAsync(call.Aborted))
-                {
-                    text.Append(delta.Text);
-                    last = delta;
-                }
-
-                var choice = new LlmChoice(0, last.FinishReason ?? "stop", null, new LlmMessageBody("assistant", text.ToString()));
-                return Results.Json(new LlmResponse(id, model.ModelId, clock.GetUtcNow().ToUnixTimeSeconds(), LlmUsage.Of(last.PromptTokens, last.CompletionTokens), [choice]),
+                var completion = await session.CompleteAsync(call.Aborted);
+                var choice = new LlmChoice(0, completion.FinishReason, null, new LlmMessageBody("assistant", completion.Text));
+                return Results.Json(new LlmResponse(id, model.ModelId, clock.GetUtcNow().ToUnixTimeSeconds(), LlmUsage.Of(completion.PromptTokens, completion.CompletionTokens), [choice]),
                     RunnerJson.Wire.LlmResponse);
             }
         }
 
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Livepeer.Runner.Llm");
         return new ServerSentEvents(async (events, cancellationToken) =>
         {
             LlmResponse Chunk(LlmDelta delta, string finish, string content) => new(

@@ -2,11 +2,8 @@ using System.Text.Json;
 using Livepeer.Runner.Contract;
 using Livepeer.Runner.Core;
 using Livepeer.Runner.Core.Errors;
-using Livepeer.Runner.Core.Models;
-using Livepeer.Runner.Diagnostics;
 using Livepeer.Runner.Http;
 using Livepeer.Runner.Pipelines.Llm;
-
 using Livepeer.Runner.Pipelines.Llm.Templates;
 
 namespace Livepeer.Runner.Endpoints;
@@ -16,82 +13,58 @@ namespace Livepeer.Runner.Endpoints;
 /// <c>POST /v1/chat/completions</c> (streaming or not) and <c>GET /v1/models</c>. Errors use OpenAI's
 /// <c>{"error":{…}}</c> body. Same models, auth and engine as /llm.
 /// </summary>
-internal static partial class OpenAiEndpoints
+internal static class OpenAiEndpoints
 {
-    public static void MapOpenAi(this IEndpointRouteBuilder app)
+    public static void MapOpenAi(this IEndpointRouteBuilder app, RouteServices services)
     {
-        app.MapGet("/v1/models", ListModels).WithTags("openai").Produces<ModelList>();
-        app.MapPost("/v1/chat/completions", (Delegate)ChatCompletionsAsync).WithTags("openai")
-            .Produces<ChatCompletion>()
-            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
-            .Produces<OpenAiError>(StatusCodes.Status400BadRequest);
+        app.MapGet("/v1/models", (Delegate)((HttpContext context) => ListModels(context, services))).WithTags("openai").Produces<ModelList>();
+        ChatCompletions(app.ServiceProvider).Map(app, FrontEnd.OpenAi, services);
     }
 
-    private static IResult ListModels(HttpContext context, ModelCatalog catalog, BearerAuth auth)
+    private static IResult ListModels(HttpContext context, RouteServices services)
     {
-        if (!auth.IsAuthorized(context.Request))
-            return Error(StatusCodes.Status401Unauthorized, "Invalid bearer token.", "invalid_request_error", "invalid_api_key");
-        var models = catalog.ForPipeline(PipelineNames.Llm).Select(m => new ModelCard(m.ModelId, "model", 0, "livepeer-runner")).ToList();
+        if (!services.Auth.IsAuthorized(context.Request))
+            return OpenAiErrors.For(context, new UnauthorizedException(PipelineContract.Llm.UnauthorizedMessage), PipelineContract.Llm);
+        var models = services.Catalog.ForPipeline(PipelineNames.Llm).Select(m => new ModelCard(m.ModelId, "model", 0, "livepeer-runner")).ToList();
         return Results.Json(new ModelList("list", models), RunnerJson.Wire.ModelList);
     }
 
-    private static async Task<IResult> ChatCompletionsAsync(HttpContext context)
+    /// <summary>POST /v1/chat/completions: auth first (OpenAI's order), then the body, then the same LLM engine as /llm.</summary>
+    private static PipelineEndpoint<OpenAiChatRequest> ChatCompletions(IServiceProvider services)
     {
-        var services = context.RequestServices;
-        var metrics = services.GetRequiredService<RunnerMetrics>();
-        var started = TimeProvider.System.GetTimestamp();
-        var modelId = "";
-        IResult result;
-        try
+        var llm = services.GetRequiredService<LlmPipeline>();
+        var clock = services.GetRequiredService<TimeProvider>();
+        return new(PipelineContract.Llm, ParseAsync, request => request.Model)
         {
-            if (!services.GetRequiredService<BearerAuth>().IsAuthorized(context.Request))
-                return Error(StatusCodes.Status401Unauthorized, "Invalid bearer token.", "invalid_request_error", "invalid_api_key");
-
-            var body = await BodyReader.ReadBoundedAsync(context.Request, BodyReader.JsonLimit, context.RequestAborted);
-            var request = OpenAiChatRequest.Parse(body);
-            var model = services.GetRequiredService<ModelCatalog>().Resolve(PipelineNames.Llm, request.Model);
-            modelId = model.ModelId;
-            var session = await services.GetRequiredService<LlmPipeline>().StartAsync(model, request.Options, context.RequestAborted);
-            var clock = services.GetRequiredService<TimeProvider>();
-            var id = "chatcmpl-" + Guid.NewGuid().ToString("N");
-            result = request.Stream
-                ? Stream(session, id, model.ModelId, clock, request.IncludeUsage)
-                : await CompleteAsync(session, id, model.ModelId, clock, context.RequestAborted);
-        }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-        {
-            return Results.Empty;
-        }
-        catch (Exception error)
-        {
-            result = error switch
+            Route = "/v1/chat/completions",
+            Name = "openai",
+            RunAsync = async (call, request, model) =>
             {
-                ModelNotConfiguredException e => Error(StatusCodes.Status404NotFound, $"The model '{e.Requested}' does not exist.", "invalid_request_error", "model_not_found"),
-                BadInputException or RequestValidationException => Error(StatusCodes.Status400BadRequest, error.Message, "invalid_request_error", null),
-                EngineUnavailableException or ModelLoadException => Error(StatusCodes.Status500InternalServerError, error.Message, "server_error", null),
-                _ => Error(StatusCodes.Status500InternalServerError, "Internal server error during LLM processing.", "server_error", null),
-            };
-        }
+                var session = await llm.StartAsync(call.Lease(model), request.Options, call.Aborted);
+                var id = "chatcmpl-" + Guid.NewGuid().ToString("N");
+                return request.Stream
+                    ? Stream(session, id, model.ModelId, clock, request.IncludeUsage)
+                    : await CompleteAsync(session, id, model.ModelId, clock, call.Aborted);
+            },
+            Describe = route => route.Produces<ChatCompletion>().Produces(StatusCodes.Status200OK, contentType: "text/event-stream"),
+        };
+    }
 
-        metrics.RequestAnswered(PipelineNames.Llm, modelId, (result as IStatusCodeHttpResult)?.StatusCode ?? 200, TimeProvider.System.GetElapsedTime(started));
-        return result;
+    private static async Task<OpenAiChatRequest> ParseAsync(PipelineCall call)
+    {
+        call.Authorize();
+        var body = await BodyReader.ReadBoundedAsync(call.Context.Request, BodyReader.JsonLimit, call.Aborted);
+        return OpenAiChatRequest.Parse(body);
     }
 
     private static async Task<IResult> CompleteAsync(LlmSession session, string id, string model, TimeProvider clock, CancellationToken cancellationToken)
     {
         using (session)
         {
-            var text = new System.Text.StringBuilder();
-            LlmDelta last = default;
-            await foreach (var delta in session.Generation.RunAsync(cancellationToken))
-            {
-                text.Append(delta.Text);
-                last = delta;
-            }
-
+            var completion = await session.CompleteAsync(cancellationToken);
             return Results.Json(new ChatCompletion(id, "chat.completion", clock.GetUtcNow().ToUnixTimeSeconds(), model,
-                [new ChatCompletionChoice(0, new LlmMessageBody("assistant", text.ToString()), last.FinishReason ?? "stop")],
-                LlmUsage.Of(last.PromptTokens, last.CompletionTokens)), RunnerJson.Wire.ChatCompletion);
+                [new ChatCompletionChoice(0, new LlmMessageBody("assistant", completion.Text), completion.FinishReason)],
+                LlmUsage.Of(completion.PromptTokens, completion.CompletionTokens)), RunnerJson.Wire.ChatCompletion);
         }
     }
 
@@ -118,9 +91,6 @@ internal static partial class OpenAiEndpoints
 
             await events.RawAsync("[DONE]", cancellationToken);
         }, session);
-
-    private static IResult Error(int status, string message, string type, string? code) =>
-        Results.Json(new OpenAiError(new OpenAiErrorBody(message, type, null, code)), RunnerJson.Wire.OpenAiError, statusCode: status);
 }
 
 /// <summary>An OpenAI chat-completions request, read leniently as OpenAI's own server does; <c>top_k</c> is an extension.</summary>

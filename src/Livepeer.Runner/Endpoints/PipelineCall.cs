@@ -2,19 +2,18 @@ using Livepeer.Runner.Contract;
 using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Core.Models;
 using Livepeer.Runner.Http;
-using Livepeer.Runner.Pipelines;
 
 namespace Livepeer.Runner.Endpoints;
 
 /// <summary>
-/// One request to a pipeline route: the contract's checks in the contract's order, as steps a handler calls
-/// (auth, model rule), and the model that metrics label the request with.
+/// One request to a pipeline route: the steps an endpoint calls (body reading, auth, the model rule of its front end)
+/// and the model that metrics label the request with.
 /// </summary>
-internal sealed class PipelineCall(HttpContext context, PipelineContract contract, ModelCatalog catalog, BearerAuth auth, RunnerSettings settings)
+internal sealed class PipelineCall(HttpContext context, PipelineContract contract, FrontEnd frontEnd, RouteServices services)
 {
     public PipelineContract Contract { get; } = contract;
 
-    public RunnerSettings Settings { get; } = settings;
+    public RunnerSettings Settings => services.Settings;
 
     public HttpContext Context { get; } = context;
 
@@ -25,19 +24,19 @@ internal sealed class PipelineCall(HttpContext context, PipelineContract contrac
 
     public void Authorize()
     {
-        if (!auth.IsAuthorized(Context.Request))
+        if (!services.Auth.IsAuthorized(Context.Request))
             throw new UnauthorizedException(Contract.UnauthorizedMessage);
     }
 
     public ModelEntry ResolveModel(string requestedModelId)
     {
-        var entry = catalog.Resolve(Contract.Pipeline, requestedModelId);
+        var entry = frontEnd.ResolveModel(services.Catalog, Contract.Pipeline, requestedModelId);
         ModelId = entry.ModelId;
         return entry;
     }
 
-    /// <summary>The reply of a route whose engine this build does not have yet: a 500 naming what is missing.</summary>
-    public Exception EngineNotBuilt(ModelEntry model) => Engines.Unavailable(Contract.Pipeline, model.ModelId);
+    /// <summary>What the pipeline asks the model manager for: the model, with the front end's rule for a busy model.</summary>
+    public LeaseRequest Lease(ModelEntry model) => new(model, frontEnd.WhenBusy);
 
     /// <summary>Reads a JSON body (bounded) and returns its fields.</summary>
     public async Task<JsonFields> ReadJsonAsync()

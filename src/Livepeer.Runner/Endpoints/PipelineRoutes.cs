@@ -1,62 +1,57 @@
-using Livepeer.Runner.Contract;
-using Livepeer.Runner.Core.Configuration;
-using Livepeer.Runner.Core.Models;
 using Livepeer.Runner.Diagnostics;
 using Livepeer.Runner.Http;
+using Livepeer.Runner.Pipelines.Engines;
 
 namespace Livepeer.Runner.Endpoints;
 
 /// <summary>
-/// Maps a pipeline's POST route (ASP.NET Core routing matches it with and without the trailing slash, as
-/// ai-runner serves both) and wraps its handler: 404 when no model serves the pipeline (ai-runner mounts only its own
-/// route), every failure to the contract's envelope, and one metrics sample per answered request.
+/// Maps a pipeline endpoint for a front end (ASP.NET Core routing matches it with and without the trailing slash, as
+/// ai-runner serves both) and runs its steps: every failure goes to the front end's envelope, and one metrics sample
+/// is taken per request when its reply has been written.
 /// </summary>
 internal static partial class PipelineRoutes
 {
-    public delegate Task<IResult> Handler(PipelineCall call);
-
-    public static RouteHandlerBuilder MapPipeline(this IEndpointRouteBuilder app, PipelineContract contract, Handler handler)
+    public static RouteHandlerBuilder Map<TRequest>(IEndpointRouteBuilder app, FrontEnd frontEnd, PipelineEndpoint<TRequest> endpoint, RouteServices services)
     {
-        return app.MapPost(contract.Route, (Delegate)((HttpContext context) => Handle(context, contract, handler)))
-            .WithName(contract.Pipeline)
-            .WithTags(contract.Pipeline)
-            .Produces<HttpError>(StatusCodes.Status400BadRequest)
-            .Produces<HttpError>(StatusCodes.Status401Unauthorized)
-            .Produces<HttpValidationError>(StatusCodes.Status422UnprocessableEntity)
-            .Produces<HttpError>(StatusCodes.Status500InternalServerError);
+        var route = app.MapPost(frontEnd.RoutePrefix + endpoint.Route, (Delegate)((HttpContext context) => HandleAsync(context, frontEnd, endpoint, services)))
+            .WithName(frontEnd.RoutePrefix.Length == 0 ? endpoint.Name : frontEnd.RoutePrefix + "/" + endpoint.Name)
+            .WithTags(endpoint.Name);
+        return frontEnd.DescribeErrors(endpoint.Describe(route));
     }
 
-    private static async Task<IResult> Handle(HttpContext context, PipelineContract contract, Handler handler)
+    private static async Task<IResult> HandleAsync<TRequest>(HttpContext context, FrontEnd frontEnd, PipelineEndpoint<TRequest> endpoint, RouteServices services)
     {
-        var services = context.RequestServices;
-        var catalog = services.GetRequiredService<ModelCatalog>();
-        var metrics = services.GetRequiredService<RunnerMetrics>();
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Livepeer.Runner.Pipelines");
-        if (!catalog.Serves(contract.Pipeline))
+        var contract = endpoint.Contract;
+        if (frontEnd.NotFoundWithoutModels && !services.Catalog.Serves(contract.Pipeline))
             return ErrorResults.NotFound();
 
-        var started = TimeProvider.System.GetTimestamp();
-        var call = new PipelineCall(context, contract, catalog, services.GetRequiredService<BearerAuth>(), services.GetRequiredService<RunnerSettings>());
+        var started = services.Time.GetTimestamp();
+        var call = new PipelineCall(context, contract, frontEnd, services);
         IResult result;
         try
         {
-            result = await handler(call);
+            var request = await endpoint.ParseAsync(call);
+            var model = call.ResolveModel(endpoint.RequestedModel(request));
+            endpoint.Check?.Invoke(call, request);
+            if (endpoint.RunAsync is not { } run || !services.Engines.IsBuilt(contract.Pipeline))
+                throw EngineRegistry.Unavailable(contract.Pipeline, model.ModelId);
+            result = await run(call, request, model);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client is gone: nothing can be sent. Its queued or running work has already stopped.
-            LogAbandoned(logger, contract.Pipeline, call.ModelId);
-            metrics.RequestAnswered(contract.Pipeline, call.ModelId, 499, TimeProvider.System.GetElapsedTime(started));
+            LogAbandoned(services.Logger, contract.Pipeline, call.ModelId);
+            services.Metrics.RequestAnswered(contract.Pipeline, call.ModelId, MeteredResult.ClientClosedRequest, services.Time.GetElapsedTime(started));
             return Results.Empty;
         }
         catch (Exception error)
         {
-            result = ErrorResults.For(context, error, contract);
-            LogFailure(logger, error, contract.Pipeline, call.ModelId, StatusOf(result));
+            result = frontEnd.Errors(context, error, contract);
+            LogFailure(services.Logger, error, contract.Pipeline, call.ModelId, StatusOf(result));
         }
 
-        metrics.RequestAnswered(contract.Pipeline, call.ModelId, StatusOf(result), TimeProvider.System.GetElapsedTime(started));
-        return result;
+        var modelId = call.ModelId;
+        return new MeteredResult(result, status => services.Metrics.RequestAnswered(contract.Pipeline, modelId, status, services.Time.GetElapsedTime(started)));
     }
 
     private static int StatusOf(IResult result) => (result as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK;

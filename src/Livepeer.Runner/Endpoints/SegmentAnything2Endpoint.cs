@@ -57,17 +57,18 @@ public sealed record SegmentAnything2Request(
 
 internal static class SegmentAnything2Endpoint
 {
-    public static void MapSegmentAnything2(this IEndpointRouteBuilder app) =>
-        app.MapPipeline(PipelineContract.SegmentAnything2, HandleAsync)
-            .DocumentsBody<SegmentAnything2Request>("multipart/form-data")
-            .Produces<MasksResponse>();
+    // TODO(#13): the run step, once the segmentation engine is registered.
+    public static PipelineEndpoint<SegmentAnything2Request> Create(IServiceProvider services) =>
+        new(PipelineContract.SegmentAnything2, ParseAsync, request => request.ModelId)
+        {
+            Check = static (_, request) => request.ParsePrompts(),
+            Describe = route => route.DocumentsBody<SegmentAnything2Request>("multipart/form-data").Produces<MasksResponse>(),
+        };
 
-    private static async Task<IResult> HandleAsync(PipelineCall call)
+    private static async Task<SegmentAnything2Request> ParseAsync(PipelineCall call)
     {
         var request = SegmentAnything2Request.Bind(await call.ReadFormAsync(call.Settings.MaxUploadBytes));
         call.Authorize();
-        var model = call.ResolveModel(request.ModelId);
-        request.ParsePrompts();
-        throw call.EngineNotBuilt(model);
+        return request;
     }
 }

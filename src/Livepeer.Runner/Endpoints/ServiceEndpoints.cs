@@ -4,6 +4,7 @@ using Livepeer.Runner.Core.Devices;
 using Livepeer.Runner.Core.Models;
 using Livepeer.Runner.Hosting;
 using Livepeer.Runner.Onnx;
+using Livepeer.Runner.Pipelines.Engines;
 
 namespace Livepeer.Runner.Endpoints;
 
@@ -36,14 +37,17 @@ internal static class ServiceEndpoints
     private static IResult Version(ModelCatalog catalog, RunnerVersion version) =>
         Results.Json(new VersionResponse(catalog.Primary.Pipeline, catalog.Primary.ModelId, version.Value), RunnerJson.Wire.VersionResponse);
 
-    private static IResult HardwareInfo(ModelCatalog catalog, GpuInventory gpus, OnnxSessionFactory sessions)
+    private static IResult HardwareInfo(ModelCatalog catalog, GpuInventory gpus, OnnxSessionFactory sessions, EngineRegistry registry)
     {
         var devices = gpus.Devices().ToDictionary(
             gpu => gpu.Index.ToString(CultureInfo.InvariantCulture),
             gpu => new GpuInfoEntry(gpu.Id, gpu.Name, gpu.MemoryTotal, gpu.MemoryFree, gpu.Major, gpu.Minor));
         var choice = sessions.Choice;
+        var engines = registry.Engines
+            .Select(e => new EngineInfo(e.Name, e.Pipelines, e.Concurrency == int.MaxValue ? null : e.Concurrency, [.. e.Prerequisites.Select(p => p.Name)]))
+            .ToList();
         return Results.Json(
-            new HardwareInformation(catalog.Primary.Pipeline, catalog.Primary.ModelId, devices, new ExecutionProviderInfo(choice.Name, choice.DeviceId, choice.Reason)),
+            new HardwareInformation(catalog.Primary.Pipeline, catalog.Primary.ModelId, devices, new ExecutionProviderInfo(choice.Name, choice.DeviceId, choice.Reason), engines),
             RunnerJson.Wire.HardwareInformation);
     }
 

@@ -1,4 +1,5 @@
 using Livepeer.Runner.Contract;
+using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Hosting;
 using Livepeer.Runner.Http;
@@ -42,25 +43,33 @@ public sealed record TextToImageRequest(
 
 internal static class TextToImageEndpoint
 {
-    public static void MapTextToImage(this IEndpointRouteBuilder app) =>
-        app.MapPipeline(PipelineContract.TextToImage, HandleAsync)
-            .DocumentsBody<TextToImageRequest>("application/json")
-            .Produces<ImageResponse>();
+    public static PipelineEndpoint<TextToImageRequest> Create(IServiceProvider services)
+    {
+        var diffusion = services.GetRequiredService<DiffusionReplies>();
+        return new(PipelineContract.TextToImage, ParseAsync, request => request.ModelId)
+        {
+            RunAsync = (call, request, model) => RunAsync(diffusion, call, request, model),
+            Describe = route => route.DocumentsBody<TextToImageRequest>("application/json").Produces<ImageResponse>(),
+        };
+    }
 
-    private static async Task<IResult> HandleAsync(PipelineCall call)
+    private static async Task<TextToImageRequest> ParseAsync(PipelineCall call)
     {
         var request = TextToImageRequest.Bind(await call.ReadJsonAsync());
         // text-to-image checks the prompt before auth (RUNNER-CONTRACT §1.4).
         if (request.Prompt.Length == 0)
             throw new BadInputException("Prompt must be provided.");
         call.Authorize();
-        var model = call.ResolveModel(request.ModelId);
+        return request;
+    }
 
+    private static Task<IResult> RunAsync(DiffusionReplies diffusion, PipelineCall call, TextToImageRequest request, ModelEntry model)
+    {
         // ai-runner: seed ?? random, then image i gets seed + i; prompts and negative prompts split on '|'.
         var seed = request.Seed ?? Seeds.Random();
         var input = new DiffusionInput(
             DiffusionRequest.SplitPrompt(request.Prompt), DiffusionRequest.SplitPrompt(request.NegativePrompt),
             request.Width, request.Height, request.GuidanceScale, request.NumInferenceSteps, request.Loras);
-        return await DiffusionReplies.GenerateAsync(call, model, input, seed, request.NumImagesPerPrompt, request.SafetyCheck);
+        return diffusion.GenerateAsync(call, model, input, seed, request.NumImagesPerPrompt, request.SafetyCheck);
     }
 }

@@ -24,19 +24,20 @@ public sealed record TextToSpeechRequest(string Text = "", string Description = 
 
 internal static class TextToSpeechEndpoint
 {
-    public static void MapTextToSpeech(this IEndpointRouteBuilder app) =>
-        app.MapPipeline(PipelineContract.TextToSpeech, HandleAsync)
-            .DocumentsBody<TextToSpeechRequest>("application/json")
-            .Produces<AudioResponse>();
+    // TODO(#14): the run step, once the speech engine is registered.
+    public static PipelineEndpoint<TextToSpeechRequest> Create(IServiceProvider services) =>
+        new(PipelineContract.TextToSpeech, ParseAsync, request => request.ModelId)
+        {
+            Describe = route => route.DocumentsBody<TextToSpeechRequest>("application/json").Produces<AudioResponse>(),
+        };
 
-    private static async Task<IResult> HandleAsync(PipelineCall call)
+    private static async Task<TextToSpeechRequest> ParseAsync(PipelineCall call)
     {
         var request = TextToSpeechRequest.Bind(await call.ReadJsonAsync());
         // text-to-speech checks its text before auth (RUNNER-CONTRACT §1.4).
         if (request.Text.Length == 0)
             throw new BadInputException("Text input must be provided.");
         call.Authorize();
-        var model = call.ResolveModel(request.ModelId);
-        throw call.EngineNotBuilt(model);
+        return request;
     }
 }

@@ -1,4 +1,5 @@
 using Livepeer.Runner.Contract;
+using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Hosting;
 using Livepeer.Runner.Http;
@@ -32,26 +33,37 @@ public sealed record UpscaleRequest(
 
 internal static class UpscaleEndpoint
 {
-    public static void MapUpscale(this IEndpointRouteBuilder app) =>
-        app.MapPipeline(PipelineContract.Upscale, HandleAsync)
-            .DocumentsBody<UpscaleRequest>("multipart/form-data")
-            .Produces<ImageResponse>();
+    public static PipelineEndpoint<UpscaleRequest> Create(IServiceProvider services)
+    {
+        var upscale = services.GetRequiredService<UpscalePipeline>();
+        var notices = services.GetRequiredService<SafetyCheckNotices>();
+        return new(PipelineContract.Upscale, ParseAsync, request => request.ModelId)
+        {
+            Check = static (call, request) =>
+            {
+                if (request.Image.Length > call.Settings.MaxUploadBytes)
+                    throw new PayloadTooLargeException("File size exceeds limit.");
+            },
+            RunAsync = (call, request, model) => RunAsync(upscale, notices, call, request, model),
+            Describe = route => route.DocumentsBody<UpscaleRequest>("multipart/form-data").Produces<ImageResponse>(),
+        };
+    }
 
-    private static async Task<IResult> HandleAsync(PipelineCall call)
+    private static async Task<UpscaleRequest> ParseAsync(PipelineCall call)
     {
         var request = UpscaleRequest.Bind(await call.ReadFormAsync(call.Settings.MaxUploadBytes));
         call.Authorize();
-        var model = call.ResolveModel(request.ModelId);
-        if (request.Image.Length > call.Settings.MaxUploadBytes)
-            throw new PayloadTooLargeException("File size exceeds limit.");
+        return request;
+    }
 
+    private static async Task<IResult> RunAsync(UpscalePipeline upscale, SafetyCheckNotices notices, PipelineCall call, UpscaleRequest request, ModelEntry model)
+    {
         // ai-runner treats seed 0 like an absent seed (`seed or random`); kept for parity.
         var seed = request.Seed is { } given and not 0 ? given : Seeds.Random();
-        var services = call.Context.RequestServices;
         var parameters = new UpscaleParameters(request.Prompt, seed, request.NumInferenceSteps);
-        var output = await services.GetRequiredService<UpscalePipeline>().RunAsync(model, request.Image.Content, parameters, request.SafetyCheck, call.Aborted);
+        var output = await upscale.RunAsync(call.Lease(model), request.Image.Content, parameters, request.SafetyCheck, call.Aborted);
         if (!output.Checked)
-            services.GetRequiredService<SafetyCheckNotices>().NoteUnavailable(model.Pipeline, model.ModelId, request.SafetyCheck);
+            notices.NoteUnavailable(model.Pipeline, model.ModelId, request.SafetyCheck);
         return Results.Json(new ImageResponse([new Media(DataUrl.Png(output.Png), seed, output.Nsfw)]), RunnerJson.Wire.ImageResponse);
     }
 }

@@ -1,5 +1,5 @@
 using Livepeer.Runner.Core.Models;
-using Livepeer.Runner.Pipelines;
+using Livepeer.Runner.Pipelines.Engines;
 
 namespace Livepeer.Runner.Hosting;
 
@@ -10,6 +10,7 @@ namespace Livepeer.Runner.Hosting;
 /// </summary>
 internal sealed partial class WarmupService(
     ModelCatalog catalog,
+    EngineRegistry engines,
     ModelManager models,
     Readiness readiness,
     IHostApplicationLifetime lifetime,
@@ -18,14 +19,17 @@ internal sealed partial class WarmupService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var warm = catalog.Entries.Where(e => e.Warm).ToList();
-        if (catalog.Serves(Core.PipelineNames.AudioToText) && !await Pipelines.Media.AudioDecoder.IsAvailableAsync(cancellationToken: stoppingToken))
-            LogNoFfmpeg();
-        foreach (var entry in warm.Where(e => !Engines.IsBuilt(e.Pipeline)))
+        var configured = catalog.Entries.Select(e => e.Pipeline).Distinct().Select(engines.For).OfType<IEngine>().Distinct();
+        foreach (var engine in configured)
+            foreach (var prerequisite in engine.Prerequisites)
+                if (!await prerequisite.IsAvailableAsync(stoppingToken))
+                    LogMissingPrerequisite(string.Join(", ", engine.Pipelines), prerequisite.Name, prerequisite.Advice);
+        foreach (var entry in warm.Where(e => !engines.IsBuilt(e.Pipeline)))
             LogNoEngine(entry.Pipeline, entry.ModelId);
 
         try
         {
-            await models.WarmUpAsync(warm.Where(e => Engines.IsBuilt(e.Pipeline)), stoppingToken);
+            await models.WarmUpAsync(warm.Where(e => engines.IsBuilt(e.Pipeline)), stoppingToken);
             readiness.MarkReady();
             LogReady(warm.Count, catalog.Entries.Count);
         }
@@ -48,8 +52,8 @@ internal sealed partial class WarmupService(
     [LoggerMessage(EventId = 2, Level = LogLevel.Critical, Message = "a warm model failed to load; stopping")]
     private partial void LogWarmupFailed(Exception error);
 
-    [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "audio-to-text is configured but ffmpeg is not on PATH: its requests will answer 500 until ffmpeg is installed (apt-get install ffmpeg)")]
-    private partial void LogNoFfmpeg();
+    [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "{Pipelines} is configured but {Prerequisite} is missing: its requests will answer 500 until it is installed ({Advice})")]
+    private partial void LogMissingPrerequisite(string pipelines, string prerequisite, string advice);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "warm model pipeline={Pipeline} model_id={ModelId} has no engine in this build; its requests will answer 500")]
     private partial void LogNoEngine(string pipeline, string modelId);

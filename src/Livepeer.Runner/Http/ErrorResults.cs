@@ -28,6 +28,9 @@ internal static class ErrorResults
             case ModelNotConfiguredException mismatch:
                 return Envelope(StatusCodes.Status400BadRequest,
                     contract.ModelMismatchMessage(string.Join(", ", mismatch.Configured), mismatch.Requested));
+            case ModelBusyException busy:
+                // go-livepeer retries elsewhere, without penalty, on a 500 whose message says "insufficient capacity".
+                return Envelope(StatusCodes.Status500InternalServerError, busy.Message);
             case Pipelines.Llm.Templates.ChatTemplateException template:
                 // The model's chat template uses something the engine lacks, or raised on this conversation.
                 return Envelope(StatusCodes.Status400BadRequest, template.Message);

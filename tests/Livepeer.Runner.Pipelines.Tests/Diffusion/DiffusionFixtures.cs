@@ -11,6 +11,13 @@ internal static class DiffusionFixtures
 {
     private static readonly OnnxSessionFactory Sessions = new(new RunnerSettings { ExecutionProvider = "cpu" });
     private static readonly Dictionary<string, Lazy<Task<DiffusionModel>>> Loaded = [];
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<DiffusionModel, SemaphoreSlim> Turns = [];
+
+    /// <summary>
+    /// The one turn of a shared fixture model: the runner's model manager gives a diffusion model one request at a
+    /// time, and tests that drive the engine directly keep to the same rule.
+    /// </summary>
+    public static SemaphoreSlim Turn(DiffusionModel model) => Turns.GetValue(model, static _ => new SemaphoreSlim(1, 1));
 
     public static string Folder(string fixture) => TestPaths.Model("tiny", fixture);
 
@@ -47,7 +54,7 @@ internal static class DiffusionFixtures
     public static async Task<byte[]> GenerateAsync(string fixture, DiffusionRequest request, ulong seed)
     {
         var model = await LoadAsync(fixture);
-        await model.Gate.WaitAsync();
+        await DiffusionFixtures.Turn(model).WaitAsync();
         try
         {
             using var generator = new DiffusionGenerator(model, request, CancellationToken.None);
@@ -55,7 +62,7 @@ internal static class DiffusionFixtures
         }
         finally
         {
-            model.Gate.Release();
+            DiffusionFixtures.Turn(model).Release();
         }
     }
 }

@@ -110,7 +110,7 @@ public sealed class DiffusionGenerationTests
     {
         var model = await DiffusionFixtures.LoadAsync("sd15");
         using var cancelled = new CancellationTokenSource();
-        await model.Gate.WaitAsync();
+        await DiffusionFixtures.Turn(model).WaitAsync();
         try
         {
             using var generator = new DiffusionGenerator(model, TextToImage(), CancellationToken.None);
@@ -119,7 +119,7 @@ public sealed class DiffusionGenerationTests
         }
         finally
         {
-            model.Gate.Release();
+            DiffusionFixtures.Turn(model).Release();
         }
     }
 }

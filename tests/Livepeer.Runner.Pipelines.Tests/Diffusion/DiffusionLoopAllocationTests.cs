@@ -24,7 +24,7 @@ public sealed class DiffusionLoopAllocationTests
             return GC.GetAllocatedBytesForCurrentThread() - before;
         }
 
-        await model.Gate.WaitAsync();
+        await DiffusionFixtures.Turn(model).WaitAsync();
         try
         {
             var perStep = (Allocated(12) - Allocated(2)) / 10.0;
@@ -32,7 +32,7 @@ public sealed class DiffusionLoopAllocationTests
         }
         finally
         {
-            model.Gate.Release();
+            DiffusionFixtures.Turn(model).Release();
         }
     }
 }

@@ -67,7 +67,7 @@ public sealed class SafetyCheckerTests
         // The tiny sd15 images are near grey 125; these two seeds fall on either side of the threshold.
         var model = await DiffusionFixtures.LoadAsync("sd15-safety");
         var request = new DiffusionRequest(["a photo of a cat", "watercolor"], [], 64, 48, 7.5, 3);
-        await model.Gate.WaitAsync();
+        await DiffusionFixtures.Turn(model).WaitAsync();
         try
         {
             using var generator = new DiffusionGenerator(model, request, CancellationToken.None);
@@ -82,7 +82,7 @@ public sealed class SafetyCheckerTests
         }
         finally
         {
-            model.Gate.Release();
+            DiffusionFixtures.Turn(model).Release();
         }
     }
 

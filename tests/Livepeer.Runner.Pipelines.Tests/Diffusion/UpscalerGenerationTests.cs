@@ -16,7 +16,7 @@ public sealed class UpscalerGenerationTests
     private static async Task<byte[]> UpscaleAsync(UpscalerRequest request, ulong seed, CancellationToken cancellationToken = default)
     {
         var model = await DiffusionFixtures.LoadAsync(Fixture);
-        await model.Gate.WaitAsync(CancellationToken.None);
+        await DiffusionFixtures.Turn(model).WaitAsync(CancellationToken.None);
         try
         {
             using var generator = new UpscalerGenerator(model, request, CancellationToken.None);
@@ -24,7 +24,7 @@ public sealed class UpscalerGenerationTests
         }
         finally
         {
-            model.Gate.Release();
+            DiffusionFixtures.Turn(model).Release();
         }
     }
 

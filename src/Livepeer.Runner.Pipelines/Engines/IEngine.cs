@@ -1,0 +1,38 @@
+using Livepeer.Runner.Core.Configuration;
+using Livepeer.Runner.Onnx;
+
+namespace Livepeer.Runner.Pipelines.Engines;
+
+/// <summary>
+/// One engine family: the pipelines it serves, what it needs on the machine, what a model of it occupies, how to load
+/// one, and how many requests one loaded model runs at once. Registered once in <see cref="EngineRegistry.Default"/>;
+/// everything else (the loader, "engine not built", warm-up checks, /hardware/info) asks the registry.
+/// </summary>
+public interface IEngine
+{
+    /// <summary>A short name for logs and /hardware/info, e.g. <c>diffusion</c>.</summary>
+    string Name { get; }
+
+    IReadOnlyList<string> Pipelines { get; }
+
+    /// <summary>What the machine must have besides the model files (ffmpeg, espeak-ng); checked at startup.</summary>
+    IReadOnlyList<Prerequisite> Prerequisites { get; }
+
+    /// <summary>Requests one loaded model runs at once; the model manager's leases hold the turns.</summary>
+    int Concurrency { get; }
+
+    /// <summary>Memory one request's intermediate tensors may take on top of the weights, for a model at <paramref name="location"/>.</summary>
+    long ActivationBytes(ModelEntry entry, string location);
+
+    /// <summary>Loads every session of the model as one unit; the result owns its native resources.</summary>
+    Task<IDisposable> LoadAsync(EngineLoad load, CancellationToken cancellationToken);
+}
+
+/// <summary>What a load gets: the entry, where its files are, sessions bounded to its ledger entry, and the settings.</summary>
+public sealed record EngineLoad(ModelEntry Entry, string Location, OnnxSessionFactory Sessions, RunnerSettings Settings)
+{
+    public string ModelId => Entry.ModelId;
+}
+
+/// <summary>Something an engine needs on the machine; <paramref name="Advice"/> tells the operator how to get it.</summary>
+public sealed record Prerequisite(string Name, string Advice, Func<CancellationToken, Task<bool>> IsAvailableAsync);
