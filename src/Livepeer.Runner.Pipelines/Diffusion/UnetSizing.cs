@@ -15,6 +15,10 @@ namespace Livepeer.Runner.Pipelines.Diffusion;
 /// </summary>
 public sealed record UnetSizing(string ModelId, int PixelsPerLatent, int LatentMultiple, int FixedLatentWidth = 0, int FixedLatentHeight = 0)
 {
+    public int PixelsPerLatent { get; } = PixelsPerLatent >= 1 ? PixelsPerLatent : throw new ArgumentOutOfRangeException(nameof(PixelsPerLatent));
+
+    public int LatentMultiple { get; } = LatentMultiple >= 1 ? LatentMultiple : throw new ArgumentOutOfRangeException(nameof(LatentMultiple));
+
     /// <summary>When the UNet's config is missing or says nothing: SD1.5's four blocks over an 8× VAE, the largest stock factor.</summary>
     public const int DefaultPixelMultiple = 64;
 
@@ -27,7 +31,6 @@ public sealed record UnetSizing(string ModelId, int PixelsPerLatent, int LatentM
     /// </summary>
     public static UnetSizing Read(string modelId, string unetConfigPath, IReadOnlyList<int> sampleDimensions, int pixelsPerLatent)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(pixelsPerLatent, 1);
         var config = ModelFolderJson.Read(unetConfigPath);
         var blocks = config is { ValueKind: JsonValueKind.Object } json && json.TryGetProperty("block_out_channels", out var b)
             && b.ValueKind == JsonValueKind.Array && b.GetArrayLength() > 0
