@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
 using Livepeer.Runner.Pipelines.Media;
+using Livepeer.Runner.Testing;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Livepeer.Runner.Tests;
 
@@ -114,5 +116,70 @@ public sealed class DiffusionSizeRouteTests(DiffusionRunner runner) : IClassFixt
         using var response = await _client.PostAsync("/text-to-image", TextToImage(DiffusionRunner.Sd15, 600, 404, seed: 1));
         Assert.Equal("Error during model execution: `height` and `width` have to be divisible by 8 but are 404 and 600..",
             await response.ReadErrorAsync(HttpStatusCode.BadRequest));
+    }
+}
+
+/// <summary>
+/// The tiny sd15 fixture with a fixed-shape UNet: ONNX Runtime's free-dimension override pins <c>sample</c>'s height
+/// and width to 6×8 latents (48×64 px) and the session writes the graph out with those numbers, as a static export has them.
+/// </summary>
+public sealed class FixedShapeDiffusionRunner : ConfiguredRunner
+{
+    public const string ModelId = "fixed/sd15-48x64";
+
+    protected override IEnumerable<object> Models()
+    {
+        var source = TestPaths.Model("tiny", "sd15");
+        var folder = Path.Combine(AppContext.BaseDirectory, "fixed-shape-sd15");
+        if (Directory.Exists(folder))
+            Directory.Delete(folder, recursive: true);
+        foreach (var file in Directory.GetFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(folder, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        var unet = Path.Combine(folder, "unet", "model.onnx");
+        File.Delete(unet);
+        using (var options = new SessionOptions())
+        {
+            options.AddFreeDimensionOverrideByName("height", 6);
+            options.AddFreeDimensionOverrideByName("width", 8);
+            options.GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC;
+            options.OptimizedModelFilePath = unet;
+            using var session = new InferenceSession(Path.Combine(source, "unet", "model.onnx"), options);
+        }
+
+        return [new { pipeline = "text-to-image", model_id = ModelId, warm = true, path = folder }];
+    }
+}
+
+/// <summary>A size a fixed-shape export cannot run is the contract's 400 naming it; sizes within its own are cropped from it.</summary>
+public sealed class FixedShapeDiffusionRouteTests(FixedShapeDiffusionRunner runner) : IClassFixture<FixedShapeDiffusionRunner>
+{
+    private readonly HttpClient _client = runner.Host.CreateClient();
+
+    private Task<HttpResponseMessage> TextToImageAsync(int width, int height) => _client.PostAsync("/text-to-image", Requests.Json(
+        $$"""{"prompt":"a cat","model_id":"{{FixedShapeDiffusionRunner.ModelId}}","width":{{width}},"height":{{height}},"num_inference_steps":2,"seed":1}"""));
+
+    [Fact]
+    public async Task LargerSize_IsA400NamingIt()
+    {
+        using var response = await TextToImageAsync(600, 400);
+        Assert.Equal($"The UNet of {FixedShapeDiffusionRunner.ModelId} is a fixed-shape export that runs 64x48 pixels only; it cannot make a 600x400 image.",
+            await response.ReadErrorAsync(HttpStatusCode.BadRequest));
+    }
+
+    [Theory]
+    [InlineData(64, 48)]
+    [InlineData(56, 40)]
+    [InlineData(8, 8)]
+    public async Task SizeWithinTheExports_GivesExactlyThatSize(int width, int height)
+    {
+        using var response = await TextToImageAsync(width, height);
+        var url = (await response.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("images")[0].GetProperty("url").GetString()!;
+        var image = ImageDecoder.Decode(Requests.DecodePngDataUrl(url), long.MaxValue);
+        Assert.Equal((width, height), (image.Width, image.Height));
     }
 }
