@@ -15,12 +15,12 @@ namespace Livepeer.Runner.Pipelines.Diffusion;
 /// </summary>
 public sealed record UnetSizing(string ModelId, int PixelsPerLatent, int LatentMultiple, int FixedLatentWidth = 0, int FixedLatentHeight = 0)
 {
+    /// <summary>When the UNet's config is missing or says nothing: SD1.5's four blocks over an 8× VAE, the largest stock factor.</summary>
+    public const int DefaultPixelMultiple = 64;
+
     public int PixelsPerLatent { get; } = PixelsPerLatent >= 1 ? PixelsPerLatent : throw new ArgumentOutOfRangeException(nameof(PixelsPerLatent));
 
     public int LatentMultiple { get; } = LatentMultiple >= 1 ? LatentMultiple : throw new ArgumentOutOfRangeException(nameof(LatentMultiple));
-
-    /// <summary>When the UNet's config is missing or says nothing: SD1.5's four blocks over an 8× VAE, the largest stock factor.</summary>
-    public const int DefaultPixelMultiple = 64;
 
     /// <summary>Image sides the UNet takes directly are multiples of this.</summary>
     public int PixelMultiple => PixelsPerLatent * LatentMultiple;
