@@ -27,6 +27,7 @@ public sealed class DiffusionRunner : ConfiguredRunner
         new { pipeline = "text-to-image", model_id = Lightning, warm = false, path = Tiny("sdxl-lightning") },
         new { pipeline = "text-to-image", model_id = WithoutFiles, warm = false },
         new { pipeline = "image-to-image", model_id = Pix2Pix, warm = false, path = Tiny("instruct-pix2pix") },
+        new { pipeline = "image-to-image", model_id = Sd15, warm = false, path = Tiny("sd15") },
         new { pipeline = "image-to-image", model_id = Sdxl, warm = false, path = Tiny("sdxl") },
     ];
 

@@ -63,6 +63,30 @@ public sealed class DiffusionUpscaleRouteTests(DiffusionUpscalerRunner runner) :
         Assert.Equal(42, seed);
     }
 
+    /// <summary>Sides the UNet cannot take directly (the tiny one halves once) are padded and the result cropped to exactly 4×.</summary>
+    [Theory]
+    [InlineData(15, 9)]
+    [InlineData(29, 17)]
+    [InlineData(1, 1)]
+    [InlineData(30, 30)]
+    public async Task AnyInputSize_IsUpscaledToExactlyFourTimes(int width, int height)
+    {
+        var (image, _, _) = await UpscaleAsync("/upscale", Png(width, height), ("prompt", "x"), ("seed", "5"), ("num_inference_steps", "2"));
+        Assert.Equal((4 * width, 4 * height), (image.Width, image.Height));
+    }
+
+    [Fact]
+    public async Task OddInputSize_SameSeedGivesIdenticalPngs_AndAnotherSeedDiffers()
+    {
+        var png = Png(15, 9);
+        var first = await UpscaleAsync("/upscale", png, ("prompt", "x"), ("seed", "7"), ("num_inference_steps", "2"));
+        var again = await UpscaleAsync("/upscale", png, ("prompt", "x"), ("seed", "7"), ("num_inference_steps", "2"));
+        var other = await UpscaleAsync("/upscale", png, ("prompt", "x"), ("seed", "8"), ("num_inference_steps", "2"));
+
+        Assert.Equal(first.Png, again.Png);
+        Assert.NotEqual(first.Png, other.Png);
+    }
+
     [Fact]
     public async Task SameSeed_GivesIdenticalPngs_AndAnotherSeedDiffers()
     {

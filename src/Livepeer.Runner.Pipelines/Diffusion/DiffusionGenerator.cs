@@ -16,6 +16,7 @@ public sealed class DiffusionGenerator : IDisposable
     private readonly DiffusionModel _model;
     private readonly DiffusionRequest _request;
     private readonly SchedulerConfig _schedulerConfig;
+    private readonly SizePlan _plan;
     private readonly bool _guided;
     private readonly int _batch;
     private readonly int _latentHeight;
@@ -43,15 +44,18 @@ public sealed class DiffusionGenerator : IDisposable
         // diffusers: guidance when guidance_scale > 1; instruct-pix2pix also needs image_guidance_scale ≥ 1.
         _guided = request.GuidanceScale > 1.0 && (!pix2pix || request.ImageGuidanceScale >= 1.0);
         _batch = !_guided ? 1 : pix2pix ? 3 : 2;
-        var down = model.Vae.DownFactor;
-        _latentHeight = request.Height / down;
-        _latentWidth = request.Width / down;
+        // An image request gives back the image's size; the UNet runs at the next size it takes (UnetSizing).
+        _plan = request.Image is { } input
+            ? model.Sizing.Plan(input.Width, input.Height)
+            : model.Sizing.Plan(request.Width, request.Height);
+        _latentHeight = _plan.LatentHeight;
+        _latentWidth = _plan.LatentWidth;
         var channels = model.Vae.LatentChannels;
         _latentLength = channels * _latentHeight * _latentWidth;
 
         var text = TextConditioning.Encode(model, request, _guided, cancellationToken);
         if (request.Image is { } image)
-            _imageLatents = model.Vae.Encode(image, cancellationToken);
+            _imageLatents = model.Vae.Encode(_plan.Pad(image), cancellationToken);
 
         _binding = new UnetBinding(model.Unet, _batch, channels, _latentHeight, _latentWidth,
             text.Positive.SequenceLength, text.Positive.Width, text.Positive.Pooled?.Length ?? 0);
@@ -63,6 +67,7 @@ public sealed class DiffusionGenerator : IDisposable
     }
 
     /// <summary>Generates one image from <paramref name="seed"/>; the same request and seed give the same pixels.</summary>
+    /// <remarks>The image is the request's size (an input image's, for image requests), cropped from the run size.</remarks>
     public RgbImage Generate(ulong seed, CancellationToken cancellationToken)
     {
         var scheduler = SchedulerFactory.Create(_schedulerConfig, _model.ModelId);
@@ -103,7 +108,7 @@ public sealed class DiffusionGenerator : IDisposable
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        return _model.Vae.Decode(_latents, _latentHeight, _latentWidth, cancellationToken);
+        return _plan.Crop(_model.Vae.Decode(_latents, _latentHeight, _latentWidth, cancellationToken));
     }
 
     /// <summary>Combines the UNet's rows into the guided noise prediction, in place in the output's first row.</summary>
@@ -164,10 +169,13 @@ public sealed class DiffusionGenerator : IDisposable
         }
     }
 
-    /// <summary>SDXL micro-conditioning: <c>[h, w, 0, 0, h, w]</c>, or with aesthetic scores <c>[h, w, 0, 0, 6.0 | 2.5]</c>.</summary>
+    /// <summary>
+    /// SDXL micro-conditioning: <c>[h, w, 0, 0, h, w]</c>, or with aesthetic scores <c>[h, w, 0, 0, 6.0 | 2.5]</c>, for
+    /// the canvas the UNet denoises (the run size), which is what diffusers passes for the size it generates.
+    /// </summary>
     private void TimeIds(Span<float> destination, bool negative)
     {
-        float height = _request.Height, width = _request.Width;
+        float height = _plan.RunHeight, width = _plan.RunWidth;
         ReadOnlySpan<float> values = destination.Length == 5
             ? [height, width, 0, 0, negative ? 2.5f : 6.0f]
             : [height, width, 0, 0, height, width];

@@ -36,7 +36,7 @@ public sealed class DiffusionModel : IDisposable
 {
     private DiffusionModel(string modelId, DiffusionFamily family, ClipTextEncoder textEncoder, ClipTextEncoder? textEncoder2,
         UnetModel unet, DiffusionVae vae, SchedulerConfig scheduler, bool forceZerosForEmptyPrompt, UpscalerParts? upscaler,
-        SafetyChecker? safetyChecker)
+        SafetyChecker? safetyChecker, UnetSizing sizing)
     {
         ModelId = modelId;
         Family = family;
@@ -48,6 +48,7 @@ public sealed class DiffusionModel : IDisposable
         ForceZerosForEmptyPrompt = forceZerosForEmptyPrompt;
         Upscaler = upscaler;
         SafetyChecker = safetyChecker;
+        Sizing = sizing;
     }
 
     public string ModelId { get; }
@@ -75,6 +76,9 @@ public sealed class DiffusionModel : IDisposable
     /// never does), with <c>feature_extractor/preprocessor_config.json</c> for its CLIP preprocessing; otherwise null.
     /// </summary>
     public SafetyChecker? SafetyChecker { get; }
+
+    /// <summary>The sizes the UNet runs (read from <c>unet/config.json</c> and the graph); other sizes are padded or cropped to them.</summary>
+    public UnetSizing Sizing { get; }
 
     public static async Task<DiffusionModel> LoadAsync(string modelId, string folder, OnnxSessionFactory sessions, int vaeTileLatents = 0)
     {
@@ -116,7 +120,10 @@ public sealed class DiffusionModel : IDisposable
             var family = Classify(modelId, unet, vae, textEncoder, textEncoder2);
             var forceZeros = !(index.TryGetProperty("force_zeros_for_empty_prompt", out var f) && f.ValueKind == JsonValueKind.False);
             var upscaler = family == DiffusionFamily.Upscaler ? LoadUpscalerParts(modelId, folder, index) : null;
-            return new DiffusionModel(modelId, family, textEncoder, textEncoder2, unet, vae, schedulerConfig, forceZeros, upscaler, safetyChecker);
+            // The x4 upscaler's latents are at the low-res image's size, so its UNet factor is in input pixels.
+            var sizing = UnetSizing.Read(modelId, Path.Combine(folder, "unet", "config.json"),
+                unet.Session.InputMetadata[UnetModel.Sample].Dimensions, family == DiffusionFamily.Upscaler ? 1 : vae.DownFactor);
+            return new DiffusionModel(modelId, family, textEncoder, textEncoder2, unet, vae, schedulerConfig, forceZeros, upscaler, safetyChecker, sizing);
         }
         catch
         {

@@ -41,10 +41,12 @@ public sealed class DiffusionPipeline(ModelManager models, RunnerSettings settin
         if (count <= 0)
             return new DiffusionOutput([], HasSafetyChecker: false);
         LoraRequest.EnsureNoneRequested(input.Loras);
-        var image = input.Image is { } bytes ? CropToMultipleOf8(ImageDecoder.Decode(bytes, settings.MaxImagePixels)) : null;
+        // An upload of any size is edited at its own size: the generator pads it to a size the UNet runs and crops back.
+        var image = input.Image is { } bytes ? ImageDecoder.Decode(bytes, settings.MaxImagePixels) : null;
         var width = image?.Width ?? input.Width;
         var height = image?.Height ?? input.Height;
-        CheckSize(width, height);
+        if (image is null)
+            CheckSize(width, height);
 
         using var lease = await models.AcquireAsync(model, cancellationToken).ConfigureAwait(false);
         var engine = lease.Get<DiffusionModel>();
@@ -67,29 +69,16 @@ public sealed class DiffusionPipeline(ModelManager models, RunnerSettings settin
         return new DiffusionOutput(images, engine.SafetyChecker is not null);
     }
 
-    /// <summary>diffusers' check_inputs: sides divisible by 8 (a ValueError, so ai-runner's 400 "Error during model execution").</summary>
+    /// <summary>
+    /// Text-to-image: diffusers' check_inputs (sides divisible by 8; a ValueError, so ai-runner's 400 "Error during model
+    /// execution"), and this runner's pixel limit on the requested size. Any multiple of 8 is then served, whatever the
+    /// UNet's own factor (<see cref="UnetSizing"/>).
+    /// </summary>
     private void CheckSize(long width, long height)
     {
         if (height % 8 != 0 || width % 8 != 0 || height <= 0 || width <= 0)
             throw new InferenceException($"`height` and `width` have to be divisible by 8 but are {height} and {width}.");
         if (width * height > settings.MaxImagePixels)
             throw new BadInputException($"A {width}x{height} image has {width * height} pixels; this runner generates at most {settings.MaxImagePixels}.");
-    }
-
-    /// <summary>
-    /// The VAE needs sides divisible by 8. diffusers resizes down to the nearest multiple; this crops the few
-    /// remaining pixels (at most 7 per side) from the right and bottom instead, which keeps the content unscaled.
-    /// </summary>
-    private static RgbImage CropToMultipleOf8(RgbImage image)
-    {
-        int width = image.Width / 8 * 8, height = image.Height / 8 * 8;
-        if (width == image.Width && height == image.Height)
-            return image;
-        if (width == 0 || height == 0)
-            throw new InferenceException($"The input image is {image.Width}x{image.Height}; both sides must be at least 8 pixels.");
-        var cropped = new RgbImage(width, height);
-        for (var y = 0; y < height; y++)
-            image.Pixels.AsSpan(y * image.Width * 3, width * 3).CopyTo(cropped.Pixels.AsSpan(y * width * 3));
-        return cropped;
     }
 }

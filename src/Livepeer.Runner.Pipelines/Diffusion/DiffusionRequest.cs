@@ -5,7 +5,8 @@ namespace Livepeer.Runner.Pipelines.Diffusion;
 /// <summary>
 /// One generation request after the contract's per-model overrides (<see cref="ModelOverrides"/>).
 /// <paramref name="Prompts"/> are prompt, prompt_2, … (text-to-image splits on '|'); the first goes to the first text
-/// encoder, the second (or else the first) to SDXL's second. <paramref name="Image"/> is set for image-to-image.
+/// encoder, the second (or else the first) to SDXL's second. <paramref name="Image"/> is set for image-to-image, of any
+/// size; the result is then the image's size and <paramref name="Width"/>/<paramref name="Height"/> are not used.
 /// </summary>
 public sealed record DiffusionRequest(
     IReadOnlyList<string> Prompts,

@@ -25,17 +25,12 @@ public sealed record UpscalerRequest(
 /// </summary>
 public sealed class UpscalerGenerator : IDisposable
 {
-    /// <summary>
-    /// The low-res image is the UNet's spatial input, which halves its sides at each down block (three for the real
-    /// model): it is padded to a multiple of 8 by repeating its edge pixels, and the padding is cut off after decode.
-    /// </summary>
-    private const int SideMultiple = 8;
-
     private const int ImageChannels = 3;
 
     private readonly DiffusionModel _model;
     private readonly UpscalerRequest _request;
     private readonly UpscalerParts _parts;
+    private readonly SizePlan _plan;
     private readonly bool _guided;
     private readonly int _batch;
     private readonly int _height;
@@ -60,13 +55,16 @@ public sealed class UpscalerGenerator : IDisposable
         _parts = parts;
         _guided = request.GuidanceScale > 1.0;
         _batch = _guided ? 2 : 1;
-        _height = RoundUp(request.Image.Height);
-        _width = RoundUp(request.Image.Width);
+        // The low-res image is the UNet's spatial input, which halves its sides at each down block (three for the real
+        // model): it is padded to the size the UNet runs (UnetSizing, in input pixels) and the output cropped to 4× the input.
+        _plan = model.Sizing.Plan(request.Image.Width, request.Image.Height);
+        _height = _plan.RunHeight;
+        _width = _plan.RunWidth;
         var plane = _height * _width;
         var channels = model.Vae.LatentChannels;
         _latentLength = channels * plane;
         _rowLength = model.Unet.InChannels * plane;
-        _lowRes = PaddedPlanar(request.Image, _width, _height);
+        _lowRes = Planar(_plan.Pad(request.Image));
         _imageNoise = new float[ImageChannels * plane];
         _latents = new float[_latentLength];
 
@@ -118,7 +116,7 @@ public sealed class UpscalerGenerator : IDisposable
 
         cancellationToken.ThrowIfCancellationRequested();
         var decoded = _model.Vae.Decode(_latents, _height, _width, cancellationToken);
-        return Crop(decoded, _request.Image.Width * Scale, _request.Image.Height * Scale);
+        return _plan.Scaled(Scale).Crop(decoded);
     }
 
     /// <summary>uncond + scale·(cond − uncond) into the output's first row; rows are <c>[negative, positive]</c>.</summary>
@@ -131,37 +129,19 @@ public sealed class UpscalerGenerator : IDisposable
         return first;
     }
 
-    private static int RoundUp(int side) => (side + SideMultiple - 1) / SideMultiple * SideMultiple;
-
-    /// <summary>RGB bytes → planar [-1, 1] of <paramref name="width"/>×<paramref name="height"/>, edge pixels repeated into the padding.</summary>
-    private static float[] PaddedPlanar(RgbImage image, int width, int height)
+    /// <summary>RGB bytes → planar [-1, 1].</summary>
+    private static float[] Planar(RgbImage image)
     {
-        var plane = width * height;
+        var plane = image.Width * image.Height;
         var planar = new float[ImageChannels * plane];
         var pixels = image.Pixels;
-        for (var y = 0; y < height; y++)
+        for (var p = 0; p < plane; p++)
         {
-            var sourceRow = Math.Min(y, image.Height - 1) * image.Width;
-            for (var x = 0; x < width; x++)
-            {
-                var source = (sourceRow + Math.Min(x, image.Width - 1)) * 3;
-                var target = (y * width) + x;
-                for (var c = 0; c < ImageChannels; c++)
-                    planar[(c * plane) + target] = (pixels[source + c] / 127.5f) - 1f;
-            }
+            for (var c = 0; c < ImageChannels; c++)
+                planar[(c * plane) + p] = (pixels[(p * 3) + c] / 127.5f) - 1f;
         }
 
         return planar;
-    }
-
-    private static RgbImage Crop(RgbImage image, int width, int height)
-    {
-        if (image.Width == width && image.Height == height)
-            return image;
-        var cropped = new RgbImage(width, height);
-        for (var y = 0; y < height; y++)
-            image.Pixels.AsSpan(y * image.Width * 3, width * 3).CopyTo(cropped.Pixels.AsSpan(y * width * 3));
-        return cropped;
     }
 
     public void Dispose() => _binding.Dispose();
