@@ -148,6 +148,22 @@ public sealed class BlipModelTests
     }
 
     [Fact]
+    public async Task Caption_ConcurrentCalls_EachGetTheirOwnCaption()
+    {
+        // No lock inside the model: every call has its own buffers and cache, so callers running together must get
+        // exactly what they would get alone.
+        using var model = Load();
+        RgbImage[] images = [Chelsea.Value, Image("coffee.png"), Image("rocket.jpg"), Image("astronaut.png")];
+        var alone = new List<string>();
+        foreach (var image in images)
+            alone.Add(await model.CaptionAsync(image, "a picture of", CancellationToken.None));
+
+        var together = await Task.WhenAll(images.Select(image => Task.Run(() => model.CaptionAsync(image, "a picture of", CancellationToken.None))));
+
+        Assert.Equal(alone, together);
+    }
+
+    [Fact]
     public async Task Caption_AlreadyCancelled_Throws()
     {
         using var model = Load();
