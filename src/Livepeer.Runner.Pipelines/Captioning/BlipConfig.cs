@@ -25,9 +25,17 @@ public sealed record BlipConfig
     /// <summary>The text decoder's position table: a prompt cannot be longer.</summary>
     public int MaxPositionEmbeddings { get; init; } = 512;
 
-    /// <summary>True when <c>config.json</c> names a BLIP model (<c>model_type</c> <c>blip</c>).</summary>
-    public static bool IsBlip(JsonElement config) =>
-        config.ValueKind == JsonValueKind.Object && config.TryGetProperty("model_type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "blip";
+    /// <summary>
+    /// True when <c>config.json</c> names a BLIP captioner: <c>model_type</c> <c>blip</c>, and, where it lists
+    /// <c>architectures</c>, BlipForConditionalGeneration among them (BLIP's VQA and retrieval heads decode otherwise).
+    /// </summary>
+    public static bool IsBlipCaptioner(JsonElement config)
+    {
+        if (config.ValueKind != JsonValueKind.Object || !config.TryGetProperty("model_type", out var type) || type.ValueKind != JsonValueKind.String || type.GetString() != "blip")
+            return false;
+        return !config.TryGetProperty("architectures", out var architectures) || architectures.ValueKind != JsonValueKind.Array
+            || architectures.EnumerateArray().Any(a => a.ValueKind == JsonValueKind.String && a.GetString() == "BlipForConditionalGeneration");
+    }
 
     public static BlipConfig From(JsonElement config, JsonElement? generation)
     {

@@ -59,7 +59,7 @@ public sealed class BlipModel : IDisposable
     /// <summary>Images per encoder call in the list overload: <see cref="MaxBatch"/> unless the graph fixes its batch axis.</summary>
     public int BatchSize { get; }
 
-    /// <summary>Opens a BLIP folder; a folder whose <c>config.json</c> is not <c>model_type: blip</c> is refused.</summary>
+    /// <summary>Opens a BLIP folder; one whose <c>config.json</c> is not a BLIP captioner (<see cref="BlipConfig.IsBlipCaptioner"/>) is refused.</summary>
     /// <exception cref="ModelLoadException">Not a BLIP folder, or its files are missing or unusable.</exception>
     public static BlipModel Load(string modelId, string folder, OnnxSessionFactory sessions)
     {
@@ -68,8 +68,8 @@ public sealed class BlipModel : IDisposable
         BertWordPieceTokenizer tokenizer;
         try
         {
-            if (ModelFolderJson.Read(Path.Combine(folder, "config.json")) is not { } json || !BlipConfig.IsBlip(json))
-                throw new ModelLoadException(modelId, $"{modelId}: '{folder}' is not a BLIP model (its config.json does not say model_type \"blip\").");
+            if (ModelFolderJson.Read(Path.Combine(folder, "config.json")) is not { } json || !BlipConfig.IsBlipCaptioner(json))
+                throw new ModelLoadException(modelId, $"{modelId}: '{folder}' is not a BLIP captioning model (its config.json must say model_type \"blip\" and, if it lists architectures, BlipForConditionalGeneration).");
             config = BlipConfig.From(json, ModelFolderJson.Read(Path.Combine(folder, "generation_config.json")));
             processor = BlipImageProcessor.Load(Path.Combine(folder, "preprocessor_config.json"));
             tokenizer = BertWordPieceTokenizer.Load(folder);

@@ -44,6 +44,30 @@ public sealed class BlipModelTests
         Assert.Equal(fixture, e.ModelId);
     }
 
+    [Theory]
+    [InlineData("BlipForConditionalGeneration", true)]
+    [InlineData("BlipForQuestionAnswering", false)]
+    public void Load_ACopyOfTheFixture_IsRefusedOnlyForAnotherBlipHead(string architecture, bool loads)
+    {
+        var copy = Directory.CreateTempSubdirectory("blip-head-");
+        try
+        {
+            foreach (var file in Directory.GetFiles(Folder))
+                File.Copy(file, Path.Combine(copy.FullName, Path.GetFileName(file)));
+            var configPath = Path.Combine(copy.FullName, "config.json");
+            File.WriteAllText(configPath, File.ReadAllText(configPath).Replace("BlipForConditionalGeneration", architecture, StringComparison.Ordinal));
+
+            if (loads)
+                BlipModel.Load("copy", copy.FullName, Sessions).Dispose();
+            else
+                Assert.Throws<ModelLoadException>(() => BlipModel.Load("copy", copy.FullName, Sessions));
+        }
+        finally
+        {
+            copy.Delete(recursive: true);
+        }
+    }
+
     [Fact]
     public async Task Caption_Unconditional_IsNonEmptyText()
     {
