@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Onnx;
+using Livepeer.Runner.Pipelines.Seq2Seq;
 using Livepeer.Runner.Pipelines.Whisper;
 using Livepeer.Runner.Testing;
 using Microsoft.ML.OnnxRuntime;
@@ -23,7 +24,7 @@ public class WhisperBenchmarks
     private byte[] _flac = [];
     private float[] _thirtySeconds = [];
     private float[] _ninetyFiveSeconds = [];
-    private WhisperDecoder _decoder = null!;
+    private Seq2SeqDecoder _decoder = null!;
     private OrtValue _encoderHidden = null!;
     private long[] _prompt = [];
 
@@ -37,7 +38,7 @@ public class WhisperBenchmarks
 
         var directory = TestPaths.Model("tiny", "whisper-tiny");
         var sessions = new OnnxSessionFactory(new RunnerSettings { ExecutionProvider = "cpu" });
-        _decoder = WhisperDecoder.Load("whisper-tiny", directory, sessions);
+        _decoder = Seq2SeqDecoder.Load("whisper-tiny", directory, sessions);
         var config = WhisperConfig.Load(directory);
         var random = new Random(1);
         var dModel = _decoder.Heads * _decoder.HeadDim;

@@ -1,9 +1,8 @@
-using System.Numerics.Tensors;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Onnx;
-using Microsoft.ML.OnnxRuntime;
-
 using Livepeer.Runner.Pipelines.Media;
+using Livepeer.Runner.Pipelines.Seq2Seq;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Livepeer.Runner.Pipelines.Whisper;
 
@@ -19,10 +18,10 @@ public sealed class WhisperModel : IDisposable
     public const int MaxBatch = 8;
 
     private readonly InferenceSession _encoder;
-    private readonly WhisperDecoder _decoder;
+    private readonly Seq2SeqDecoder _decoder;
     private readonly LogMelSpectrogram _mel;
 
-    private WhisperModel(string modelId, InferenceSession encoder, WhisperDecoder decoder, WhisperConfig config, WhisperTokenizer tokenizer)
+    private WhisperModel(string modelId, InferenceSession encoder, Seq2SeqDecoder decoder, WhisperConfig config, WhisperTokenizer tokenizer)
     {
         ModelId = modelId;
         _encoder = encoder;
@@ -51,7 +50,7 @@ public sealed class WhisperModel : IDisposable
         var encoder = sessions.Create(modelId, Path.Combine(directory, "encoder_model.onnx"));
         try
         {
-            var decoder = WhisperDecoder.Load(modelId, directory, sessions, preferMergedDecoder);
+            var decoder = Seq2SeqDecoder.Load(modelId, directory, sessions, preferMergedDecoder);
             try
             {
                 return new WhisperModel(modelId, encoder, decoder, config, tokenizer);
@@ -113,42 +112,17 @@ public sealed class WhisperModel : IDisposable
 
     private List<int>[] Generate(OrtValue hidden, int[][] prompts, int[] maxTimestampIndex, WhisperOptions options, CancellationToken cancellationToken)
     {
-        var batch = prompts.Length;
-        var promptLength = prompts[0].Length;
-        var maxNew = Math.Max(1, Math.Min(options.MaxNewTokens, Config.MaxLength - promptLength));
+        var maxNew = Math.Max(1, Math.Min(options.MaxNewTokens, Config.MaxLength - prompts[0].Length));
         var processor = new WhisperLogitsProcessor(Config, options.ReturnTimestamps);
-        var generated = Enumerable.Range(0, batch).Select(_ => new List<int>()).ToArray();
-        var done = new bool[batch];
-        var next = new long[batch];
-
-        using var state = _decoder.Start(hidden, [.. prompts.SelectMany(p => p.Select(id => (long)id))], batch, cancellationToken);
-        float[]? logits = null;
-        for (var step = 0; step < maxNew; step++)
-        {
-            for (var row = 0; row < batch; row++)
-            {
-                if (done[row])
-                {
-                    next[row] = Config.EosTokenId; // finished rows ride along; their outputs are ignored
-                    continue;
-                }
-
-                var rowLogits = state.LastLogits(row);
-                logits ??= new float[rowLogits.Length];
-                rowLogits.CopyTo(logits);
-                processor.Process(logits, generated[row], maxTimestampIndex[row]);
-                var token = TensorPrimitives.IndexOfMax(logits);
-                generated[row].Add(token);
-                next[row] = token;
-                done[row] = token == Config.EosTokenId;
-            }
-
-            if (done.All(d => d) || step == maxNew - 1)
-                break;
-            _decoder.Step(state, hidden, next, cancellationToken);
-        }
-
-        return generated;
+        return Seq2SeqGreedy.Generate(
+            _decoder,
+            hidden,
+            prompts,
+            maxNew,
+            Config.EosTokenId,
+            (row, logits, generated) => processor.Process(logits, generated, maxTimestampIndex[row]),
+            onToken: null,
+            cancellationToken);
     }
 
     /// <summary>Language detection as openai/whisper does it: the most likely language token after start-of-transcript.</summary>

@@ -3,16 +3,17 @@ using Livepeer.Runner.Onnx;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
-namespace Livepeer.Runner.Pipelines.Whisper;
+namespace Livepeer.Runner.Pipelines.Seq2Seq;
 
 /// <summary>
-/// The optimum decoder in either form (MODEL-FORMATS §4.2): <c>decoder_model_merged.onnx</c> with
+/// An encoder-decoder's cached text decoder in optimum's layout, shared by Whisper (MODEL-FORMATS §4.2) and BLIP (§5),
+/// in either form: <c>decoder_model_merged.onnx</c> with
 /// <c>use_cache_branch</c>, or <c>decoder_model.onnx</c> for the prompt plus <c>decoder_with_past_model.onnx</c> for
 /// each later token. The KV cache stays in ONNX Runtime's own <see cref="OrtValue"/>s from step to step: self-attention
 /// presents feed the next step's pasts, cross-attention keys/values are kept from step 0 (the merged graph's cache
 /// branch returns empty ones).
 /// </summary>
-internal sealed class WhisperDecoder : IDisposable
+internal sealed class Seq2SeqDecoder : IDisposable
 {
     private const string Logits = "logits";
 
@@ -21,7 +22,7 @@ internal sealed class WhisperDecoder : IDisposable
     private readonly string[] _firstOutputs;
     private readonly string[] _withPastOutputs;
 
-    private WhisperDecoder(InferenceSession first, InferenceSession? withPast, OrtMemoryInfo device)
+    private Seq2SeqDecoder(InferenceSession first, InferenceSession? withPast, OrtMemoryInfo device)
     {
         _first = first;
         _withPast = withPast;
@@ -44,20 +45,20 @@ internal sealed class WhisperDecoder : IDisposable
     /// <summary>Where the decoder computes; the encoder's states are kept there too (<see cref="OnnxRun.RunKeepingOnDevice"/>).</summary>
     public OrtMemoryInfo Device { get; }
 
-    public static WhisperDecoder Load(string modelId, string directory, OnnxSessionFactory sessions, bool preferMerged = true)
+    public static Seq2SeqDecoder Load(string modelId, string directory, OnnxSessionFactory sessions, bool preferMerged = true)
     {
         var merged = Path.Combine(directory, "decoder_model_merged.onnx");
         var plain = Path.Combine(directory, "decoder_model.onnx");
         var withPast = Path.Combine(directory, "decoder_with_past_model.onnx");
         if (File.Exists(merged) && (preferMerged || !File.Exists(plain) || !File.Exists(withPast)))
-            return new WhisperDecoder(sessions.Create(modelId, merged), null, sessions.DeviceMemory);
+            return new Seq2SeqDecoder(sessions.Create(modelId, merged), null, sessions.DeviceMemory);
         if (!File.Exists(plain) || !File.Exists(withPast))
             throw new ModelLoadException(modelId, $"{modelId} has neither decoder_model_merged.onnx nor decoder_model.onnx + decoder_with_past_model.onnx.");
 
         var first = sessions.Create(modelId, plain);
         try
         {
-            return new WhisperDecoder(first, sessions.Create(modelId, withPast), sessions.DeviceMemory);
+            return new Seq2SeqDecoder(first, sessions.Create(modelId, withPast), sessions.DeviceMemory);
         }
         catch
         {
@@ -67,7 +68,7 @@ internal sealed class WhisperDecoder : IDisposable
     }
 
     /// <summary>Runs the prompt <c>[batch, promptLength]</c>; the returned state owns the cache.</summary>
-    public DecoderState Start(OrtValue encoderHidden, long[] promptIds, int batch, CancellationToken cancellationToken)
+    public Seq2SeqState Start(OrtValue encoderHidden, long[] promptIds, int batch, CancellationToken cancellationToken)
     {
         var promptLength = promptIds.Length / batch;
         using var ids = OrtValue.CreateTensorValueFromMemory(promptIds, [batch, promptLength]);
@@ -91,7 +92,7 @@ internal sealed class WhisperDecoder : IDisposable
 
             AddCachePosition(_first, names, values, owned, 0, promptLength);
             var results = OnnxRun.RunKeepingOnDevice(_first, names, values, _firstOutputs, Logits, Device, cancellationToken);
-            return new DecoderState(results, Layers, promptLength);
+            return new Seq2SeqState(results, Layers, promptLength);
         }
         finally
         {
@@ -101,7 +102,7 @@ internal sealed class WhisperDecoder : IDisposable
     }
 
     /// <summary>Feeds one token per row; the state's logits and cache move on by one position.</summary>
-    public void Step(DecoderState state, OrtValue encoderHidden, long[] nextIds, CancellationToken cancellationToken)
+    public void Step(Seq2SeqState state, OrtValue encoderHidden, long[] nextIds, CancellationToken cancellationToken)
     {
         var batch = nextIds.Length;
         using var ids = OrtValue.CreateTensorValueFromMemory(nextIds, [batch, 1]);
@@ -187,49 +188,5 @@ internal sealed class WhisperDecoder : IDisposable
     {
         _first.Dispose();
         _withPast?.Dispose();
-    }
-}
-
-/// <summary>
-/// One batch's decoder cache and latest logits. Step 0's outputs are kept for the whole decode (they own the
-/// cross-attention keys/values); each later step's outputs replace the previous later step's.
-/// </summary>
-internal sealed class DecoderState(IDisposableReadOnlyCollection<OrtValue> first, int layers, int length) : IDisposable
-{
-    private IDisposableReadOnlyCollection<OrtValue>? _latest;
-
-    /// <summary>Tokens in the cache.</summary>
-    public int Length { get; private set; } = length;
-
-    private IDisposableReadOnlyCollection<OrtValue> Current => _latest ?? first;
-
-    // Step 0 (and the merged graph): logits, then 4 presents per layer; the split with-past graph: 2 per layer.
-    private int SelfStride => _latest is null || _latest.Count == 1 + (4 * layers) ? 4 : 2;
-
-    public OrtValue SelfKey(int layer) => Current[1 + (layer * SelfStride)];
-    public OrtValue SelfValue(int layer) => Current[2 + (layer * SelfStride)];
-    public OrtValue CrossKey(int layer) => first[3 + (layer * 4)];
-    public OrtValue CrossValue(int layer) => first[4 + (layer * 4)];
-
-    /// <summary>Logits of the last position of row <paramref name="row"/>: <c>[vocab]</c>.</summary>
-    public ReadOnlySpan<float> LastLogits(int row)
-    {
-        var logits = Current[0];
-        var shape = logits.GetTensorTypeAndShape().Shape;
-        var (steps, vocab) = ((int)shape[1], (int)shape[2]);
-        return logits.GetTensorDataAsSpan<float>().Slice(((row * steps) + steps - 1) * vocab, vocab);
-    }
-
-    public void Advance(IDisposableReadOnlyCollection<OrtValue> next)
-    {
-        _latest?.Dispose();
-        _latest = next;
-        Length++;
-    }
-
-    public void Dispose()
-    {
-        _latest?.Dispose();
-        first.Dispose();
     }
 }
