@@ -2,6 +2,7 @@ using System.Text.Json;
 using Livepeer.Runner.Hosting;
 using Livepeer.Runner.Testing;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -14,12 +15,18 @@ namespace Livepeer.Runner.Tests;
 public sealed class RunnerHost : WebApplicationFactory<Program>
 {
     private readonly IReadOnlyDictionary<string, string> _settings;
+    private readonly Action<IServiceCollection>? _services;
 
-    private RunnerHost(IReadOnlyDictionary<string, string> settings) => _settings = settings;
-
-    public static async Task<RunnerHost> StartAsync(IReadOnlyDictionary<string, string> settings)
+    private RunnerHost(IReadOnlyDictionary<string, string> settings, Action<IServiceCollection>? services)
     {
-        var host = new RunnerHost(settings);
+        _settings = settings;
+        _services = services;
+    }
+
+    /// <param name="services">Replaces registrations after the runner's own (e.g. an engine registry without an engine).</param>
+    public static async Task<RunnerHost> StartAsync(IReadOnlyDictionary<string, string> settings, Action<IServiceCollection>? services = null)
+    {
+        var host = new RunnerHost(settings, services);
         using var _ = host.CreateClient();
         await host.Services.GetRequiredService<Readiness>().WhenReady;
         return host;
@@ -30,6 +37,8 @@ public sealed class RunnerHost : WebApplicationFactory<Program>
         builder.UseEnvironment("Testing");
         foreach (var (name, value) in _settings)
             builder.UseSetting(name, value);
+        if (_services is not null)
+            builder.ConfigureTestServices(_services);
     }
 
     /// <summary>
@@ -77,6 +86,10 @@ public abstract class ConfiguredRunner : IAsyncLifetime
 
     protected virtual IEnumerable<(string Name, string Value)> Settings() => [];
 
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
     public async ValueTask InitializeAsync()
     {
         var config = Path.Combine(_dir, "aiModels.json");
@@ -84,7 +97,7 @@ public abstract class ConfiguredRunner : IAsyncLifetime
         var settings = new Dictionary<string, string> { ["MODELS_CONFIG"] = config, ["RUNNER_EXECUTION_PROVIDER"] = "cpu" };
         foreach (var (name, value) in Settings())
             settings[name] = value;
-        Host = await RunnerHost.StartAsync(settings);
+        Host = await RunnerHost.StartAsync(settings, ConfigureServices);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,5 +1,6 @@
 using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Core.Errors;
+using Livepeer.Runner.Pipelines.Captioning;
 using Livepeer.Runner.Pipelines.Diffusion;
 using Livepeer.Runner.Pipelines.Llm;
 using Livepeer.Runner.Pipelines.Upscale;
@@ -29,6 +30,7 @@ public sealed class EngineRegistry
         new WhisperEngine(),
         new VoiceActivityEngine(),
         new LlmEngine(),
+        new CaptioningEngine(),
     ]);
 
     public IReadOnlyList<IEngine> Engines { get; }

@@ -2,6 +2,7 @@ using Livepeer.Runner.Contract;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Hosting;
 using Livepeer.Runner.Http;
+using Livepeer.Runner.Pipelines.Captioning;
 
 namespace Livepeer.Runner.Endpoints;
 
@@ -24,9 +25,10 @@ public sealed record ImageToTextRequest(UploadedFile Image, string Prompt = "", 
 
 internal static class ImageToTextEndpoint
 {
-    // TODO(#12): the run step, once the captioning engine is registered.
-    public static PipelineEndpoint<ImageToTextRequest> Create(IServiceProvider services) =>
-        new(PipelineContract.ImageToText, ParseAsync, request => request.ModelId)
+    public static PipelineEndpoint<ImageToTextRequest> Create(IServiceProvider services)
+    {
+        var captioning = services.GetRequiredService<ImageToTextPipeline>();
+        return new(PipelineContract.ImageToText, ParseAsync, request => request.ModelId)
         {
             Check = static (_, request) =>
             {
@@ -36,7 +38,13 @@ internal static class ImageToTextEndpoint
             Describe = route => route.DocumentsBody<ImageToTextRequest>("multipart/form-data")
                 .Produces<ImageToTextResponse>()
                 .Produces<HttpError>(StatusCodes.Status413PayloadTooLarge),
+            RunAsync = async (call, request, model) =>
+            {
+                var text = await captioning.RunAsync(call.Lease(model), request.Image.Content, request.Prompt, call.Aborted);
+                return Results.Json(new ImageToTextResponse(text), RunnerJson.Wire.ImageToTextResponse);
+            },
         };
+    }
 
     private static async Task<ImageToTextRequest> ParseAsync(PipelineCall call)
     {

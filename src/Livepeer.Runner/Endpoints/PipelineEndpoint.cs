@@ -8,6 +8,9 @@ internal interface IPipelineEndpoint
 {
     PipelineContract Contract { get; }
 
+    /// <summary>Whether the endpoint can run a request, given an engine; false while its pipeline has none in this build.</summary>
+    bool HasRunStep { get; }
+
     RouteHandlerBuilder Map(IEndpointRouteBuilder app, FrontEnd frontEnd, RouteServices services);
 }
 
@@ -37,6 +40,8 @@ internal sealed record PipelineEndpoint<TRequest>(
 
     /// <summary>Null while this build has no engine for the pipeline: the route then answers "not built" after its checks.</summary>
     public Func<PipelineCall, TRequest, ModelEntry, Task<IResult>>? RunAsync { get; init; }
+
+    public bool HasRunStep => RunAsync is not null;
 
     /// <summary>The OpenAPI description of the request body and the success reply.</summary>
     public Func<RouteHandlerBuilder, RouteHandlerBuilder> Describe { get; init; } = static route => route;

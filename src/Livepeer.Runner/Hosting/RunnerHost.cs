@@ -66,6 +66,7 @@ internal static partial class RunnerHost
         services.AddSingleton<Pipelines.Diffusion.DiffusionPipeline>();
         services.AddSingleton<Pipelines.Llm.LlmPipeline>();
         services.AddSingleton<Pipelines.Whisper.AudioToTextPipeline>();
+        services.AddSingleton<Pipelines.Captioning.ImageToTextPipeline>();
         services.AddHostedService<WarmupService>();
         services.AddOpenApi(OpenApiDocument.Configure);
         services.ConfigureHttpJsonOptions(json =>

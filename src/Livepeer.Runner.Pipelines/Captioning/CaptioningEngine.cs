@@ -1,0 +1,26 @@
+using Livepeer.Runner.Core;
+using Livepeer.Runner.Core.Configuration;
+using Livepeer.Runner.Core.Errors;
+using Livepeer.Runner.Pipelines.Engines;
+
+namespace Livepeer.Runner.Pipelines.Captioning;
+
+/// <summary>/image-to-text: BLIP captioning (<see cref="BlipModel"/>).</summary>
+public sealed class CaptioningEngine : IEngine
+{
+    public string Name => "blip";
+
+    public IReadOnlyList<string> Pipelines { get; } = [PipelineNames.ImageToText];
+
+    public IReadOnlyList<Prerequisite> Prerequisites => [];
+
+    /// <summary>The model holds no per-request state; four at once keeps the encoder activations of a 384² ViT bounded.</summary>
+    public int Concurrency => 4;
+
+    public long ActivationBytes(ModelEntry entry, string location) => 1L << 30;
+
+    public Task<IDisposable> LoadAsync(EngineLoad load, CancellationToken cancellationToken) =>
+        Task.FromResult<IDisposable>(Directory.Exists(load.Location)
+            ? BlipModel.Load(load.ModelId, load.Location, load.Sessions)
+            : throw new ModelLoadException(load.ModelId, $"BLIP model {load.ModelId} must be a model folder (encoder_model.onnx, decoder, tokenizer and config files)."));
+}
