@@ -5,43 +5,67 @@ namespace Livepeer.Runner.Pipelines.Segmentation;
 /// <summary>
 /// Writes a <see cref="SegmentationResult"/> as the contract's <c>MasksResponse</c>,
 /// <c>{"masks":"[[[…]]]","scores":"[…]","logits":"[[[…]]]"}</c>: each value is the Python <c>str()</c> of the nested
-/// list (<c>", "</c> separators, floats as <see cref="PythonFloat"/>). The text is produced in chunks straight into
-/// the destination, never as one string: a 1024² three-mask response is about 70 MB. The list text needs no JSON
-/// escaping (digits, signs, <c>.e[], </c>, <c>nan</c>, <c>inf</c>).
+/// list (<c>", "</c> separators, floats as <see cref="PythonFloat"/>). The list text needs no JSON escaping (digits,
+/// signs, <c>.e[], </c>, <c>nan</c>, <c>inf</c>). A 1024² three-mask response is about 67 MB of text: it is never
+/// built whole. Blocks of values are formatted in parallel (a few blocks in flight, bounded memory) and written in order.
 /// </summary>
 public static class SegmentationResponseWriter
 {
     public const string ContentType = "application/json";
 
-    private const int ChunkBytes = 64 * 1024;
+    /// <summary>Values per block: about 0.3–0.7 MB of text, large enough to amortise a parallel step.</summary>
+    private const int BlockValues = 16 * 1024;
+
+    private static readonly byte[] Start = "{\"masks\":\""u8.ToArray();
+    private static readonly byte[] AfterMasks = "\",\"scores\":\""u8.ToArray();
+    private static readonly byte[] AfterScores = "\",\"logits\":\""u8.ToArray();
+    private static readonly byte[] End = "\"}"u8.ToArray();
+
+    /// <summary>Blocks formatted at once: enough to keep the cores busy, few enough to bound memory (≤ ~6 MB).</summary>
+    private static int Window => Math.Clamp(Environment.ProcessorCount, 1, 8);
 
     /// <summary>Writes the whole response to <paramref name="writer"/> (a PipeWriter, an ArrayBufferWriter…).</summary>
     public static void Write(SegmentationResult result, IBufferWriter<byte> writer)
     {
-        var cursor = new ResponseCursor(result);
-        while (!cursor.Done)
+        foreach (var (values, shape, literal) in Parts(result))
         {
-            var span = writer.GetSpan(ChunkBytes);
-            writer.Advance(cursor.Fill(span));
+            if (literal is not null)
+            {
+                writer.Write(literal);
+                continue;
+            }
+
+            foreach (var window in Windows(values!, shape!))
+            {
+                using (window)
+                {
+                    foreach (var block in window.Blocks)
+                        writer.Write(block.Span);
+                }
+            }
         }
     }
 
-    /// <summary>Writes the whole response to <paramref name="stream"/> in 64 KiB chunks (an HTTP response body).</summary>
+    /// <summary>Writes the whole response to <paramref name="stream"/> (an HTTP response body), block by block.</summary>
     public static async Task WriteAsync(SegmentationResult result, Stream stream, CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
-        try
+        foreach (var (values, shape, literal) in Parts(result))
         {
-            var cursor = new ResponseCursor(result);
-            while (!cursor.Done)
+            cancellationToken.ThrowIfCancellationRequested();
+            if (literal is not null)
             {
-                var written = cursor.Fill(buffer);
-                await stream.WriteAsync(buffer.AsMemory(0, written), cancellationToken).ConfigureAwait(false);
+                await stream.WriteAsync(literal, cancellationToken).ConfigureAwait(false);
+                continue;
             }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+
+            foreach (var window in Windows(values!, shape!))
+            {
+                using (window)
+                {
+                    foreach (var block in window.Blocks)
+                        await stream.WriteAsync(block, cancellationToken).ConfigureAwait(false);
+                }
+            }
         }
     }
 
@@ -53,137 +77,65 @@ public static class SegmentationResponseWriter
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    /// <summary>Where the writing stands: which part of the object, and how far into its list.</summary>
-    private sealed class ResponseCursor(SegmentationResult result)
+    private static IEnumerable<(float[]? Values, int[]? Shape, byte[]? Literal)> Parts(SegmentationResult result)
     {
-        private readonly Part[] _parts =
-        [
-            new("{\"masks\":\""u8.ToArray()),
-            new(result.Masks, [result.Count, result.Height, result.Width]),
-            new("\",\"scores\":\""u8.ToArray()),
-            new(result.Scores, [result.Count]),
-            new("\",\"logits\":\""u8.ToArray()),
-            new(result.Logits, [result.Count, SegmentationResult.LogitSide, SegmentationResult.LogitSide]),
-            new("\"}"u8.ToArray()),
-        ];
-
-        private int _part;
-
-        public bool Done => _part == _parts.Length;
-
-        /// <summary>Fills as much of <paramref name="destination"/> as whole tokens allow; returns the bytes written.</summary>
-        public int Fill(Span<byte> destination)
-        {
-            var written = 0;
-            while (_part < _parts.Length)
-            {
-                if (!_parts[_part].Fill(destination, ref written))
-                    break;
-                _part++;
-            }
-
-            return written;
-        }
+        yield return (null, null, Start);
+        yield return (result.Masks, [result.Count, result.Height, result.Width], null);
+        yield return (null, null, AfterMasks);
+        yield return (result.Scores, [result.Count], null);
+        yield return (null, null, AfterScores);
+        yield return (result.Logits, [result.Count, SegmentationResult.LogitSide, SegmentationResult.LogitSide], null);
+        yield return (null, null, End);
     }
 
-    /// <summary>A literal, or a float array written as a nested Python list of the given shape.</summary>
-    private sealed class Part
+    /// <summary>The list text of <paramref name="values"/>, a window of formatted blocks at a time.</summary>
+    private static IEnumerable<FormattedWindow> Windows(float[] values, int[] shape)
     {
-        /// <summary>Room kept for one value with the brackets and separator around it.</summary>
-        private const int Margin = PythonFloat.MaxBytes + 16;
+        var blocks = (int)((values.LongLength + BlockValues - 1) / BlockValues);
+        for (var first = 0; first < blocks; first += Window)
+            yield return FormattedWindow.Format(values, shape, first, Math.Min(Window, blocks - first));
+    }
 
-        private readonly byte[]? _literal;
-        private readonly float[] _values = [];
-        private readonly int[] _shape = [];
-        private readonly int _rowLength;
-        private long _next;
-        private bool _closed;
+    /// <summary>Consecutive blocks formatted into pooled buffers, returned to the pool on dispose.</summary>
+    private sealed class FormattedWindow : IDisposable
+    {
+        private readonly byte[][] _buffers;
+        private readonly int[] _lengths;
 
-        public Part(byte[] literal) => _literal = literal;
-
-        public Part(float[] values, int[] shape)
+        private FormattedWindow(int count)
         {
-            _values = values;
-            _shape = shape;
-            _rowLength = shape[^1];
+            _buffers = new byte[count][];
+            _lengths = new int[count];
         }
 
-        /// <summary>Writes what fits from <paramref name="written"/> on; true once the part is complete.</summary>
-        public bool Fill(Span<byte> destination, ref int written)
+        public IEnumerable<ReadOnlyMemory<byte>> Blocks => _buffers.Select((buffer, i) => (ReadOnlyMemory<byte>)buffer.AsMemory(0, _lengths[i]));
+
+        public static FormattedWindow Format(float[] values, int[] shape, int firstBlock, int count)
         {
-            if (_literal is not null)
+            var window = new FormattedWindow(count);
+            void FormatBlock(int i)
             {
-                if (destination.Length - written < _literal.Length)
-                    return false;
-                _literal.CopyTo(destination[written..]);
-                written += _literal.Length;
-                return true;
+                var start = (long)(firstBlock + i) * BlockValues;
+                var end = Math.Min(values.LongLength, start + BlockValues);
+                var buffer = ArrayPool<byte>.Shared.Rent(PythonListFormatter.MaxBytes((int)(end - start), shape.Length));
+                window._buffers[i] = buffer;
+                window._lengths[i] = PythonListFormatter.Format(values, shape, start, end, buffer);
             }
 
-            var values = _values;
-            var position = written;
-            var limit = destination.Length - Margin;
-            var next = _next;
-            var rowLength = _rowLength;
-            var inRow = (int)(next % rowLength);
-            while (next < values.LongLength && position <= limit)
-            {
-                if (inRow == 0)
-                {
-                    position += RowBoundary(destination[position..], next);
-                }
-                else
-                {
-                    destination[position] = (byte)',';
-                    destination[position + 1] = (byte)' ';
-                    position += 2;
-                }
-
-                position += PythonFloat.Write(values[next], destination[position..]);
-                next++;
-                if (++inRow == rowLength)
-                    inRow = 0;
-            }
-
-            _next = next;
-            written = position;
-            if (next < values.LongLength || position > limit)
-                return false;
-            if (!_closed)
-            {
-                destination.Slice(written, _shape.Length).Fill((byte)']');
-                written += _shape.Length;
-                _closed = true;
-            }
-
-            return true;
+            if (count == 1)
+                FormatBlock(0);
+            else
+                Parallel.For(0, count, FormatBlock);
+            return window;
         }
 
-        /// <summary>Before the first value of a row: the opening brackets, or the brackets that close and open levels between rows.</summary>
-        private int RowBoundary(Span<byte> destination, long index)
+        public void Dispose()
         {
-            var rank = _shape.Length;
-            var levels = rank; // the very first value opens every level
-            if (index > 0)
+            foreach (var buffer in _buffers)
             {
-                levels = 1;
-                var span = (long)_rowLength;
-                while (levels < rank && index % (span *= _shape[rank - levels - 1]) == 0)
-                    levels++;
+                if (buffer is not null)
+                    ArrayPool<byte>.Shared.Return(buffer);
             }
-
-            var at = 0;
-            if (index > 0)
-            {
-                destination[..(levels - 0)].Fill((byte)']');
-                at = levels;
-                destination[at] = (byte)',';
-                destination[at + 1] = (byte)' ';
-                at += 2;
-            }
-
-            destination.Slice(at, levels).Fill((byte)'[');
-            return at + levels;
         }
     }
 }

@@ -75,6 +75,34 @@ public sealed class PythonFloatTests
         Assert.Empty(mismatches);
     }
 
+    /// <summary>
+    /// The 128-bit fast path (|v| in about [2.4e-4, 1.8e16]) against the general path (.NET's round-trip digits, checked
+    /// against Python above), on every <paramref name="stride"/>-th float of the exponents the fast path covers and of
+    /// their neighbours, both signs (about 1.3 million values). A stride of 13 (98 million values) was run once by hand.
+    /// </summary>
+    [Theory]
+    [InlineData(997)]
+    public void FastPath_AgreesWithTheGeneralPath(int stride)
+    {
+        Span<byte> fast = stackalloc byte[PythonFloat.MaxBytes];
+        Span<byte> general = stackalloc byte[PythonFloat.MaxBytes];
+        var checkedValues = 0;
+        for (var bits = 110u << 23; bits < 186u << 23; bits += (uint)stride)
+        {
+            foreach (var sign in new[] { 0u, 0x80000000u })
+            {
+                var value = BitConverter.UInt32BitsToSingle(bits | sign);
+                var a = PythonFloat.Write(value, fast);
+                var b = PythonFloat.WriteViaRoundTripFormat(value, general);
+                if (!fast[..a].SequenceEqual(general[..b]))
+                    Assert.Fail($"{bits | sign:x8}: fast {System.Text.Encoding.ASCII.GetString(fast[..a])}, general {System.Text.Encoding.ASCII.GetString(general[..b])}");
+                checkedValues++;
+            }
+        }
+
+        Assert.True(checkedValues > 1_000_000);
+    }
+
     [Fact]
     public void Write_NeverExceedsMaxBytes()
     {
