@@ -41,24 +41,25 @@ public sealed class SegmentationModel : IDisposable
     }
 
     /// <summary>Segments a decoded image; its embedding is cached under a hash of its pixels.</summary>
-    public Task<SegmentationResult> SegmentAsync(RgbImage image, SegmentationPrompt prompt, CancellationToken cancellationToken)
+    public async Task<SegmentationResult> SegmentAsync(RgbImage image, SegmentationPrompt prompt, CancellationToken cancellationToken)
     {
         var resolved = prompt.Resolve(image.Width, image.Height);
-        return Task.Run(() =>
+        // The encoder can take seconds on a CPU: off the caller's thread, like every ONNX run of a request.
+        return await Task.Run(() =>
         {
             var embedding = Embed(PixelKey(image), () => image, cancellationToken);
             return Predict(embedding, resolved, cancellationToken);
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Segments an uploaded image file. A file seen recently is neither decoded nor encoded again: its embedding is
     /// cached under a hash of the file's bytes. Decoding follows <see cref="ImageDecoder.Decode"/> (<paramref name="maxPixels"/>).
     /// </summary>
-    public Task<SegmentationResult> SegmentAsync(ReadOnlyMemory<byte> imageFile, long maxPixels, SegmentationPrompt prompt, CancellationToken cancellationToken)
+    public async Task<SegmentationResult> SegmentAsync(ReadOnlyMemory<byte> imageFile, long maxPixels, SegmentationPrompt prompt, CancellationToken cancellationToken)
     {
         prompt.CheckConsistent();
-        return Task.Run(() =>
+        return await Task.Run(() =>
         {
             var key = "file:" + Convert.ToHexString(SHA256.HashData(imageFile.Span));
             ResolvedPrompt? resolved = null;
@@ -69,7 +70,7 @@ public sealed class SegmentationModel : IDisposable
                 return image;
             }, cancellationToken);
             return Predict(embedding, resolved ?? prompt.Resolve(embedding.Width, embedding.Height), cancellationToken);
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     private ImageEmbedding Embed(string key, Func<RgbImage> image, CancellationToken cancellationToken)

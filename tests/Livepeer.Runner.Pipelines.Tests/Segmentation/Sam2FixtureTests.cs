@@ -70,6 +70,7 @@ public sealed class Sam2FixtureTests
         Assert.Equal(masks * Width * Height, result.Masks.Length);
         Assert.Equal(masks * 256 * 256, result.Logits.Length);
         Assert.All(result.Masks, v => Assert.True(float.IsFinite(v)));
+        Assert.All(result.Logits, v => Assert.InRange(v, -32f, 32f));
     }
 
     [Theory]
@@ -186,6 +187,42 @@ public sealed class Sam2FixtureTests
         Assert.Equal(expected.Length, result.Masks.Length);
         var worst = expected.Select((v, i) => Math.Abs(v - result.Masks[i])).Max();
         Assert.True(worst < 1e-3, $"max difference {worst}");
+    }
+
+    [Fact]
+    public async Task ConcurrentRequests_OnOneModel_GiveEachTheSameAnswer()
+    {
+        using var model = Load("sam2-transformersjs");
+        var pictures = new[] { Picture(), Picture(160, 100), Picture(), Picture(160, 100) };
+        var expected = new List<SegmentationResult>();
+        foreach (var picture in pictures[..2])
+            expected.Add(await model.SegmentAsync(picture, SegmentationPrompt.Parse("[[100, 50]]", "[1]", null, null), CancellationToken.None));
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 12).Select(i =>
+            model.SegmentAsync(pictures[i % 4], SegmentationPrompt.Parse("[[100, 50]]", "[1]", null, null), CancellationToken.None)));
+
+        for (var i = 0; i < results.Length; i++)
+        {
+            Assert.Equal(expected[i % 2].Scores, results[i].Scores);
+            Assert.Equal(expected[i % 2].Masks, results[i].Masks);
+        }
+
+        Assert.Equal(2, model.EncoderRuns); // both images stayed cached, so no request ran the encoder again
+    }
+
+    [Fact]
+    public async Task EmbeddingCache_KeepsTheLastFewImagesOnly()
+    {
+        using var model = Load("sam2");
+        var prompt = SegmentationPrompt.Parse("[[10, 10]]", "[1]", null, null);
+        for (var i = 0; i <= SegmentationModel.CachedImages; i++)
+            await model.SegmentAsync(Picture(100 + i, 50), prompt, CancellationToken.None);
+        Assert.Equal(SegmentationModel.CachedImages + 1, model.EncoderRuns);
+
+        await model.SegmentAsync(Picture(100 + SegmentationModel.CachedImages, 50), prompt, CancellationToken.None); // the newest: cached
+        await model.SegmentAsync(Picture(100, 50), prompt, CancellationToken.None); // the oldest: evicted
+
+        Assert.Equal(SegmentationModel.CachedImages + 2, model.EncoderRuns);
     }
 
     [Fact]
