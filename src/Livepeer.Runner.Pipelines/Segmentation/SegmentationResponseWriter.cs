@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 
 namespace Livepeer.Runner.Pipelines.Segmentation;
 
@@ -67,6 +68,38 @@ public static class SegmentationResponseWriter
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Writes the whole response to <paramref name="writer"/> (ASP.NET Core's <c>Response.BodyWriter</c>), flushing
+    /// after every window of blocks so the body streams out instead of collecting in the pipe. Stops early, without
+    /// an exception, when the reader has gone (the client disconnected).
+    /// </summary>
+    public static async Task WriteAsync(SegmentationResult result, PipeWriter writer, CancellationToken cancellationToken)
+    {
+        foreach (var (values, shape, literal) in Parts(result))
+        {
+            if (literal is not null)
+            {
+                writer.Write(literal);
+                continue;
+            }
+
+            foreach (var window in Windows(values!, shape!))
+            {
+                using (window)
+                {
+                    foreach (var block in window.Blocks)
+                        writer.Write(block.Span);
+                }
+
+                var flushed = await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                if (flushed.IsCompleted || flushed.IsCanceled)
+                    return;
+            }
+        }
+
+        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The response as one string: for tests and small results only.</summary>

@@ -78,6 +78,20 @@ public sealed class SegmentationResponseWriterTests
     }
 
     [Fact]
+    public async Task WriteAsync_ToAPipe_WritesTheSameBytes()
+    {
+        var result = new SegmentationResult(
+            256, 256, Enumerable.Range(0, 3 * 256 * 256).Select(i => (i % 97) - 48.5f).ToArray(), [0.5f, 0.4f, 0.3f], new float[3 * 256 * 256]);
+        using var stream = new MemoryStream();
+        var pipe = System.IO.Pipelines.PipeWriter.Create(stream);
+
+        await SegmentationResponseWriter.WriteAsync(result, pipe, CancellationToken.None);
+        await pipe.CompleteAsync();
+
+        Assert.Equal(Bytes(result), stream.ToArray());
+    }
+
+    [Fact]
     public async Task WriteAsync_StopsWhenCancelled()
     {
         using var cancelled = new CancellationTokenSource();
