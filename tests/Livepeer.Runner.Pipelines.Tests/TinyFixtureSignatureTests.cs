@@ -54,6 +54,8 @@ public sealed class TinyFixtureSignatureTests
     [InlineData("sd15/vae_decoder/model.onnx", "latent_sample", 0, 2, 3)]
     [InlineData("parler-tts/decoder_model_merged.onnx", "input_ids", 0, 1)]
     [InlineData("sam2/decoder.onnx", "point_coords", 0, 1)]
+    [InlineData("sam2-transformersjs/onnx/prompt_encoder_mask_decoder.onnx", "input_points", 0, 1, 2)]
+    [InlineData("sam2-transformersjs/onnx/prompt_encoder_mask_decoder.onnx", "input_boxes", 0, 1)]
     [InlineData("kokoro/onnx/model.onnx", "input_ids", 1)]
     public void KeyTensor_IsDynamicOnExactlyTheAxesThatVary(string fixture, string tensor, params int[] dynamicAxes)
     {

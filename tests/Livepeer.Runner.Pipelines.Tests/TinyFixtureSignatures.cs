@@ -81,6 +81,22 @@ internal static class TinyFixtureSignatures
         ["sam2/encoder.onnx"] = new(
             [F32("image", 4)],
             [F32("high_res_feats_0", 4), F32("high_res_feats_1", 4), F32("image_embed", 4)]),
+        // samexporter (dialect B): no orig_im_size, three 256² masks clamped to ±32.
+        ["sam2-samexporter/decoder.onnx"] = new(
+            [F32("image_embed", 4), F32("high_res_feats_0", 4), F32("high_res_feats_1", 4), F32("point_coords", 3),
+             F32("point_labels", 2), F32("mask_input", 4), F32("has_mask_input", 1)],
+            [F32("masks", 4), F32("iou_predictions", 2)]),
+        ["sam2-samexporter/encoder.onnx"] = new(
+            [F32("image", 4)],
+            [F32("high_res_feats_0", 4), F32("high_res_feats_1", 4), F32("image_embed", 4)]),
+        // transformers.js / onnx-community (dialect D): i64 labels, boxes as their own input, no mask prompt.
+        ["sam2-transformersjs/onnx/prompt_encoder_mask_decoder.onnx"] = new(
+            [F32("input_points", 4), I64("input_labels", 3), F32("input_boxes", 3),
+             F32("image_embeddings.0", 4), F32("image_embeddings.1", 4), F32("image_embeddings.2", 4)],
+            [F32("iou_scores", 3), F32("pred_masks", 5), F32("object_score_logits", 3)]),
+        ["sam2-transformersjs/onnx/vision_encoder.onnx"] = new(
+            [F32("pixel_values", 4)],
+            [F32("image_embeddings.0", 4), F32("image_embeddings.1", 4), F32("image_embeddings.2", 4)]),
 
         ["sd-x4-upscaler/text_encoder/model.onnx"] = new(
             [I64("input_ids", 2)],
