@@ -22,7 +22,6 @@ public sealed class ContractErrorTests(ManyModelsRunner runner) : IClassFixture<
     public static TheoryData<string, string, string> UnbuiltEngines => new()
     {
         { "/image-to-video", "image-to-video", "stabilityai/stable-video-diffusion-img2vid-xt" },
-        { "/segment-anything-2", "segment-anything-2", "facebook/sam2-hiera-large" },
         { "/text-to-speech", "text-to-speech", "parler-tts/parler-tts-large-v1" },
     };
 
@@ -34,6 +33,7 @@ public sealed class ContractErrorTests(ManyModelsRunner runner) : IClassFixture<
         "/image-to-image" => Requests.Form("image", Requests.Fixture, ("prompt", "snow"), ("strength", "0.800000"), ("guidance_scale", "7.500000")),
         "/audio-to-text" => Requests.Form("audio", "RIFF"u8.ToArray(), ("return_timestamps", "true"), ("metadata", """{"duration":"12"}""")),
         "/upscale" => Requests.Form("image", Requests.Fixture, ("prompt", "x")),
+        "/segment-anything-2" => Requests.Form("image", Requests.Fixture, ("point_coords", "[[10, 10]]"), ("point_labels", "[1]")),
         _ => Requests.Form("image", Requests.Fixture),
     };
 
@@ -54,6 +54,7 @@ public sealed class ContractErrorTests(ManyModelsRunner runner) : IClassFixture<
     [InlineData("/text-to-image", "SG161222/RealVisXL_V4.0_Lightning")]
     [InlineData("/image-to-image", "timbrooks/instruct-pix2pix")]
     [InlineData("/image-to-text", "Salesforce/blip-image-captioning-large")]
+    [InlineData("/segment-anything-2", "facebook/sam2-hiera-large")]
     public async Task ModelWithoutFiles_Answers500SayingWhereTheyWereLookedFor(string route, string modelId)
     {
         using var response = await _client.PostAsync(route, ValidBody(route));

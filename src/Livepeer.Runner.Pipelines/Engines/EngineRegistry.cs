@@ -3,6 +3,7 @@ using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Pipelines.Captioning;
 using Livepeer.Runner.Pipelines.Diffusion;
 using Livepeer.Runner.Pipelines.Llm;
+using Livepeer.Runner.Pipelines.Segmentation;
 using Livepeer.Runner.Pipelines.Upscale;
 using Livepeer.Runner.Pipelines.Whisper;
 
@@ -31,6 +32,7 @@ public sealed class EngineRegistry
         new VoiceActivityEngine(),
         new LlmEngine(),
         new CaptioningEngine(),
+        new SegmentationEngine(),
     ]);
 
     public IReadOnlyList<IEngine> Engines { get; }

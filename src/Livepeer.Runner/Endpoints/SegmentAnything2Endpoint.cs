@@ -1,8 +1,8 @@
-using System.Text.Json;
 using Livepeer.Runner.Contract;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Hosting;
 using Livepeer.Runner.Http;
+using Livepeer.Runner.Pipelines.Segmentation;
 
 namespace Livepeer.Runner.Endpoints;
 
@@ -34,41 +34,51 @@ public sealed record SegmentAnything2Request(
         return request;
     }
 
-    /// <summary>Checks each prompt array is JSON, with ai-runner's message (no trailing period) when one is not.</summary>
-    public void ParsePrompts()
-    {
-        foreach (var (name, text) in new[] { ("point_coords", PointCoords), ("point_labels", PointLabels), ("box", Box), ("mask_input", MaskInput) })
-        {
-            if (text is null)
-                continue;
-            try
-            {
-                using var _ = JsonDocument.Parse(text);
-            }
-            catch (JsonException e)
-            {
-                throw new BadInputException($"Error parsing JSON for {name}: {e.Message}");
-            }
-        }
-    }
+    private SegmentationPrompt? _prompt;
+
+    /// <summary>
+    /// The prompt fields parsed and checked (SAM2ImagePredictor's rules); ai-runner's message, without a trailing period,
+    /// when one is not JSON: "Error parsing JSON for point_coords: …". Parsed once, when the contract's order first asks.
+    /// </summary>
+    public SegmentationPrompt Prompt => _prompt ??= SegmentationPrompt.Parse(PointCoords, PointLabels, Box, MaskInput, MultimaskOutput, ReturnLogits, NormalizeCoords);
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 }
 
 internal static class SegmentAnything2Endpoint
 {
-    // TODO(#13): the run step, once the segmentation engine is registered.
-    public static PipelineEndpoint<SegmentAnything2Request> Create(IServiceProvider services) =>
-        new(PipelineContract.SegmentAnything2, ParseAsync, request => request.ModelId)
+    public static PipelineEndpoint<SegmentAnything2Request> Create(IServiceProvider services)
+    {
+        var segmentation = services.GetRequiredService<SegmentAnything2Pipeline>();
+        return new(PipelineContract.SegmentAnything2, ParseAsync, request => request.ModelId)
         {
-            Check = static (_, request) => request.ParsePrompts(),
+            Check = static (call, request) => _ = request.Prompt,
+            RunAsync = async (call, request, model) =>
+                new MasksReply(await segmentation.RunAsync(call.Lease(model), request.Image.Content, request.Prompt, call.Aborted)),
             Describe = route => route.DocumentsBody<SegmentAnything2Request>("multipart/form-data").Produces<MasksResponse>(),
         };
+    }
 
     private static async Task<SegmentAnything2Request> ParseAsync(PipelineCall call)
     {
         var request = SegmentAnything2Request.Bind(await call.ReadFormAsync(call.Settings.MaxUploadBytes));
         call.Authorize();
         return request;
+    }
+
+    /// <summary>
+    /// The contract's MasksResponse written straight to the response body as it is formatted (three masks of a 1024²
+    /// image are tens of MB of Python float text), never built as one string.
+    /// </summary>
+    private sealed class MasksReply(SegmentationResult result) : IResult, IStatusCodeHttpResult
+    {
+        public int? StatusCode => StatusCodes.Status200OK;
+
+        public Task ExecuteAsync(HttpContext context)
+        {
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.ContentType = SegmentationResponseWriter.ContentType;
+            return SegmentationResponseWriter.WriteAsync(result, context.Response.BodyWriter, context.RequestAborted);
+        }
     }
 }

@@ -67,6 +67,7 @@ internal static partial class RunnerHost
         services.AddSingleton<Pipelines.Llm.LlmPipeline>();
         services.AddSingleton<Pipelines.Whisper.AudioToTextPipeline>();
         services.AddSingleton<Pipelines.Captioning.ImageToTextPipeline>();
+        services.AddSingleton<Pipelines.Segmentation.SegmentAnything2Pipeline>();
         services.AddHostedService<WarmupService>();
         services.AddOpenApi(OpenApiDocument.Configure);
         services.ConfigureHttpJsonOptions(json =>
