@@ -6,7 +6,7 @@ using Livepeer.Runner.Pipelines.Engines;
 namespace Livepeer.Runner.Pipelines;
 
 /// <summary>Loads a configured model with the registered engine of its pipeline, from the files the locator finds.</summary>
-public sealed class PipelineModelLoader(EngineRegistry engines, ModelLocator locator, OnnxSessionFactory sessions, RunnerSettings settings) : IModelLoader
+public sealed class PipelineModelLoader(EngineRegistry engines, ModelLocator locator, OnnxSessionFactory sessions, RunnerSettings settings, TimeProvider clock) : IModelLoader
 {
     public ModelFootprint Estimate(ModelEntry entry)
     {
@@ -23,6 +23,6 @@ public sealed class PipelineModelLoader(EngineRegistry engines, ModelLocator loc
         var location = locator.Locate(entry);
         // The ledger entry covers every session of the model: each gets the share its graph files take of the weights.
         var bounded = sessions.WithMemoryLimit(memoryLimitBytes, SessionMemoryShares.Of(location));
-        return engine.LoadAsync(new EngineLoad(entry, location, bounded, settings), cancellationToken);
+        return engine.LoadAsync(new EngineLoad(entry, location, bounded, settings, clock), cancellationToken);
     }
 }

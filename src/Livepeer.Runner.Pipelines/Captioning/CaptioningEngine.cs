@@ -1,6 +1,5 @@
 using Livepeer.Runner.Core;
 using Livepeer.Runner.Core.Configuration;
-using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Pipelines.Engines;
 
 namespace Livepeer.Runner.Pipelines.Captioning;
@@ -20,7 +19,6 @@ public sealed class CaptioningEngine : IEngine
     public long ActivationBytes(ModelEntry entry, string location) => 1L << 30;
 
     public Task<IDisposable> LoadAsync(EngineLoad load, CancellationToken cancellationToken) =>
-        Task.FromResult<IDisposable>(Directory.Exists(load.Location)
-            ? BlipModel.Load(load.ModelId, load.Location, load.Sessions)
-            : throw new ModelLoadException(load.ModelId, $"BLIP model {load.ModelId} must be a model folder (encoder_model.onnx, decoder, tokenizer and config files)."));
+        Task.FromResult<IDisposable>(BlipModel.Load(
+            load.ModelId, load.RequireFolder("BLIP", "encoder_model.onnx, decoder, tokenizer and config files"), load.Sessions));
 }

@@ -1,4 +1,5 @@
 using Livepeer.Runner.Core.Configuration;
+using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Onnx;
 
 namespace Livepeer.Runner.Pipelines.Engines;
@@ -28,10 +29,15 @@ public interface IEngine
     Task<IDisposable> LoadAsync(EngineLoad load, CancellationToken cancellationToken);
 }
 
-/// <summary>What a load gets: the entry, where its files are, sessions bounded to its ledger entry, and the settings.</summary>
-public sealed record EngineLoad(ModelEntry Entry, string Location, OnnxSessionFactory Sessions, RunnerSettings Settings)
+/// <summary>What a load gets: the entry, where its files are, sessions bounded to its ledger entry, the settings and the clock.</summary>
+public sealed record EngineLoad(ModelEntry Entry, string Location, OnnxSessionFactory Sessions, RunnerSettings Settings, TimeProvider Clock)
 {
     public string ModelId => Entry.ModelId;
+
+    /// <summary>The model's folder, or a load error saying what <paramref name="family"/> expects in one.</summary>
+    public string RequireFolder(string family, string contents) => Directory.Exists(Location)
+        ? Location
+        : throw new ModelLoadException(ModelId, $"{family} model {ModelId} must be a model folder ({contents}).");
 }
 
 /// <summary>Something an engine needs on the machine; <paramref name="Advice"/> tells the operator how to get it.</summary>

@@ -19,5 +19,5 @@ public sealed class LlmEngine : IEngine
     public long ActivationBytes(ModelEntry entry, string location) => 2L << 30;
 
     public Task<IDisposable> LoadAsync(EngineLoad load, CancellationToken cancellationToken) =>
-        Task.FromResult<IDisposable>(LlmModel.Load(load.ModelId, load.Location, load.Sessions));
+        Task.FromResult<IDisposable>(LlmModel.Load(load.ModelId, load.Location, load.Sessions, load.Clock));
 }

@@ -26,7 +26,8 @@ public sealed class LlmModel : IDisposable
     public LlmConfig Config { get; }
 
     /// <summary>Loads from an optimum / onnx-community folder: <c>model.onnx</c> (or <c>onnx/model.onnx</c>) with its data, tokenizer and configs.</summary>
-    public static LlmModel Load(string modelId, string folder, OnnxSessionFactory sessions)
+    /// <param name="clock">The chat template's clock (<c>strftime_now</c>); the system clock when not given.</param>
+    public static LlmModel Load(string modelId, string folder, OnnxSessionFactory sessions, TimeProvider? clock = null)
     {
         if (!Directory.Exists(folder))
             throw new ModelLoadException(modelId, $"LLM {modelId} must be a model folder (model.onnx, tokenizer and config files).");
@@ -35,7 +36,7 @@ public sealed class LlmModel : IDisposable
 
         var config = LlmConfig.FromModelFolder(folder);
         var tokenizer = LlmTokenizer.FromModelFolder(modelId, folder);
-        var prompt = LlmPromptFormat.FromModelFolder(folder, tokenizer);
+        var prompt = LlmPromptFormat.FromModelFolder(folder, tokenizer, clock ?? TimeProvider.System);
         return new LlmModel(modelId, DecoderModel.Load(modelId, graph, sessions, config), tokenizer, prompt, config);
     }
 

@@ -21,11 +21,11 @@ public sealed class LlmPromptFormat
         _templateError = templateError;
     }
 
-    public static LlmPromptFormat FromModelFolder(string folder, LlmTokenizer tokenizer)
+    public static LlmPromptFormat FromModelFolder(string folder, LlmTokenizer tokenizer, TimeProvider clock)
     {
         try
         {
-            return new LlmPromptFormat(tokenizer, ChatTemplate.FromModelFolder(folder), null);
+            return new LlmPromptFormat(tokenizer, ChatTemplate.FromModelFolder(folder, clock), null);
         }
         catch (ChatTemplateException error)
         {

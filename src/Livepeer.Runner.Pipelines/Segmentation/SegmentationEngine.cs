@@ -1,6 +1,5 @@
 using Livepeer.Runner.Core;
 using Livepeer.Runner.Core.Configuration;
-using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Pipelines.Engines;
 
 namespace Livepeer.Runner.Pipelines.Segmentation;
@@ -23,7 +22,6 @@ public sealed class SegmentationEngine : IEngine
     public long ActivationBytes(ModelEntry entry, string location) => 1L << 30;
 
     public Task<IDisposable> LoadAsync(EngineLoad load, CancellationToken cancellationToken) =>
-        Task.FromResult<IDisposable>(Directory.Exists(load.Location)
-            ? SegmentationModel.Load(load.ModelId, load.Location, load.Sessions)
-            : throw new ModelLoadException(load.ModelId, $"Segmentation model {load.ModelId} must be a model folder (an image encoder and a prompt decoder graph)."));
+        Task.FromResult<IDisposable>(SegmentationModel.Load(
+            load.ModelId, load.RequireFolder("Segmentation", "an image encoder and a prompt decoder graph"), load.Sessions));
 }

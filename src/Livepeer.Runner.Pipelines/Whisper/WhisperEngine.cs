@@ -1,6 +1,5 @@
 using Livepeer.Runner.Core;
 using Livepeer.Runner.Core.Configuration;
-using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Pipelines.Engines;
 using Livepeer.Runner.Pipelines.Media;
 
@@ -23,7 +22,6 @@ public sealed class WhisperEngine : IEngine
     public long ActivationBytes(ModelEntry entry, string location) => 512L << 20;
 
     public Task<IDisposable> LoadAsync(EngineLoad load, CancellationToken cancellationToken) =>
-        Task.FromResult<IDisposable>(Directory.Exists(load.Location)
-            ? WhisperModel.Load(load.ModelId, load.Location, load.Sessions)
-            : throw new ModelLoadException(load.ModelId, $"Whisper model {load.ModelId} must be a model folder (encoder_model.onnx, decoder, tokenizer and config files)."));
+        Task.FromResult<IDisposable>(WhisperModel.Load(
+            load.ModelId, load.RequireFolder("Whisper", "encoder_model.onnx, decoder, tokenizer and config files"), load.Sessions));
 }

@@ -18,7 +18,7 @@ public sealed class ChatTemplateLoaderTests : IDisposable
         Write("chat_template.jinja", "jinja:{{ messages[0].content }}");
         Write("tokenizer_config.json", """{"chat_template": "config"}""");
 
-        var template = ChatTemplate.FromModelFolder(_folder)!;
+        var template = ChatTemplate.FromModelFolder(_folder, TimeProvider.System)!;
 
         Assert.Equal("jinja:hi", template.Render(Hello, template.Defaults));
     }
@@ -28,7 +28,7 @@ public sealed class ChatTemplateLoaderTests : IDisposable
     {
         Write("tokenizer_config.json", """{"chat_template": [{"name": "tool_use", "template": "tools"}, {"name": "default", "template": "plain"}]}""");
 
-        Assert.Equal("plain", ChatTemplate.FromModelFolder(_folder)!.Source);
+        Assert.Equal("plain", ChatTemplate.FromModelFolder(_folder, TimeProvider.System)!.Source);
     }
 
     [Fact]
@@ -39,7 +39,7 @@ public sealed class ChatTemplateLoaderTests : IDisposable
              "eos_token": "</s>", "pad_token": "<pad>", "chat_template": "{{ bos_token }}|{{ eos_token }}|{{ pad_token }}"}
             """);
 
-        var template = ChatTemplate.FromModelFolder(_folder)!;
+        var template = ChatTemplate.FromModelFolder(_folder, TimeProvider.System)!;
 
         Assert.Equal("<s>|</s>|<pad>", template.Render(Hello, template.Defaults));
     }
@@ -49,7 +49,7 @@ public sealed class ChatTemplateLoaderTests : IDisposable
     {
         Write("tokenizer_config.json", """{"eos_token": "</s>"}""");
 
-        Assert.Null(ChatTemplate.FromModelFolder(_folder));
+        Assert.Null(ChatTemplate.FromModelFolder(_folder, TimeProvider.System));
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public sealed class ChatTemplateLoaderTests : IDisposable
     {
         Write("chat_template.jinja", "{% if x %}never closed");
 
-        var error = Assert.Throws<ChatTemplateException>(() => ChatTemplate.FromModelFolder(_folder));
+        var error = Assert.Throws<ChatTemplateException>(() => ChatTemplate.FromModelFolder(_folder, TimeProvider.System));
 
         Assert.Contains("endif", error.Message, StringComparison.Ordinal);
     }

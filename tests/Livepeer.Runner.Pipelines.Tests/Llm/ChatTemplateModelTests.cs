@@ -19,7 +19,7 @@ public sealed class ChatTemplateModelTests
     ];
 
     private static ChatTemplate Load(string model) =>
-        ChatTemplate.FromModelFolder(Path.Combine(TestPaths.RepoRoot, "tests", "Livepeer.Runner.Pipelines.Tests", "Llm", "ChatTemplates", model))
+        ChatTemplate.FromModelFolder(Path.Combine(TestPaths.RepoRoot, "tests", "Livepeer.Runner.Pipelines.Tests", "Llm", "ChatTemplates", model), TimeProvider.System)
         ?? throw new InvalidOperationException("fixture has no template");
 
     private static string Render(string model, IReadOnlyList<ChatMessage> messages)

@@ -65,7 +65,7 @@ public sealed class ChatTemplate
     /// Loads a model folder's chat template: <c>chat_template.jinja</c>, else <c>tokenizer_config.json</c>'s
     /// <c>chat_template</c>; null when the model has none (the caller then joins the contents with newlines).
     /// </summary>
-    public static ChatTemplate? FromModelFolder(string folder) => ChatTemplateFiles.Load(folder);
+    public static ChatTemplate? FromModelFolder(string folder, TimeProvider clock) => ChatTemplateFiles.Load(folder, clock);
 
     public string Render(IReadOnlyList<ChatMessage> messages, ChatTemplateContext context)
     {

@@ -15,7 +15,7 @@ internal static class ChatTemplateFiles
     // Token keys besides bos/eos that transformers passes to templates through special_tokens_map.
     private static readonly string[] OtherTokenKeys = ["unk_token", "pad_token", "sep_token", "cls_token", "mask_token"];
 
-    public static ChatTemplate? Load(string folder)
+    public static ChatTemplate? Load(string folder, TimeProvider clock)
     {
         using var config = ReadConfig(Path.Combine(folder, TokenizerConfigFile));
         var root = config?.RootElement;
@@ -24,6 +24,7 @@ internal static class ChatTemplateFiles
             BosToken = ModelFolderJson.TokenText(root, "bos_token"),
             EosToken = ModelFolderJson.TokenText(root, "eos_token"),
             OtherTokens = root is { } r3 ? OtherTokens(r3) : new Dictionary<string, string>(),
+            Clock = clock,
         };
 
         var jinjaPath = Path.Combine(folder, JinjaFile);
