@@ -15,7 +15,8 @@ public sealed class PipelineModelLoader(EngineRegistry engines, ModelLocator loc
         return new ModelFootprint(ModelFootprint.WeightBytesAt(location), engine.ActivationBytes(entry, location));
     }
 
-    public int Concurrency(ModelEntry entry) => engines.For(entry.Pipeline)?.Concurrency ?? 1;
+    /// <summary>The engine's concurrency, lowered to the entry's go-livepeer <c>capacity</c> when it gives one.</summary>
+    public int Concurrency(ModelEntry entry) => Math.Min(engines.For(entry.Pipeline)?.Concurrency ?? 1, entry.Capacity ?? int.MaxValue);
 
     public Task<IDisposable> LoadAsync(ModelEntry entry, long memoryLimitBytes, CancellationToken cancellationToken)
     {

@@ -54,7 +54,7 @@ public sealed class ModelCatalogLoaderTests : IDisposable
 
         var entries = ModelCatalogLoader.Load(new RunnerSettings { ModelsConfigPath = path });
 
-        Assert.Equal(new ModelEntry("upscale", "a/x4", true, Path.Combine(_dir, "x4")), entries[0]);
+        Assert.Equal(new ModelEntry("upscale", "a/x4", true, Path.Combine(_dir, "x4"), Capacity: 2), entries[0]);
         Assert.Equal(new ModelEntry("text-to-image", "SG161222/RealVisXL_V4.0_Lightning", false), entries[1]);
     }
 

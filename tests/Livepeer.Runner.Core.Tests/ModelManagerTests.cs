@@ -26,6 +26,8 @@ public sealed class ModelManagerTests : IAsyncDisposable
             KeepAlive = TimeSpan.FromMinutes(5),
             LoadWaitTimeout = TimeSpan.FromSeconds(30),
             ShutdownGrace = TimeSpan.FromSeconds(10),
+            // Residency, not request admission, is under test here: let every lease run.
+            MaxConcurrency = 1000,
         };
         _manager = new ModelManager(_loader, ComputeDevice.Cpu(Budget), _memory, _time, settings, NullLogger<ModelManager>.Instance);
         _manager.Changed += change => { lock (_events) _events.Add(change); };

@@ -7,9 +7,10 @@ using Livepeer.Runner.Testing;
 namespace Livepeer.Runner.Tests;
 
 /// <summary>
-/// The model manager with real ONNX Runtime sessions on the CPU device: the three ESRGAN-slim models under a
-/// RUNNER_CPU_MEMORY_BYTES budget that fits two of them (each reserves its weights plus the upscale pipeline's
-/// 256 MiB activation allowance).
+/// The model manager with real ONNX Runtime sessions on the CPU device: the three ESRGAN-slim models under a small
+/// RUNNER_CPU_MEMORY_BYTES budget, where each request reserves the upscale engine's 256 MiB of tiles beside the resident
+/// weights (measured as the process's memory growth, so how many stay resident depends on the machine; the
+/// deterministic eviction order is tested with scripted models in the Core tests).
 /// </summary>
 public sealed class ResidencyTests : IAsyncLifetime
 {
@@ -38,7 +39,7 @@ public sealed class ResidencyTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ThreeModelsInTheRoomOfTwo_AllServe_EvictingTheColdest_WithinTheBudget()
+    public async Task ThreeModels_AllServe_WithinTheBudget_AndTheLedgerAddsUp()
     {
         var client = _host.CreateClient();
         int[] sequence = [2, 3, 4, 2, 3, 4];
@@ -54,16 +55,16 @@ public sealed class ResidencyTests : IAsyncLifetime
             Assert.Equal("cpu", device.GetProperty("name").GetString());
             Assert.Equal(Budget, device.GetProperty("budget_bytes").GetInt64());
             Assert.InRange(device.GetProperty("used_bytes").GetInt64(), 1, Budget);
+            Assert.Equal(0, device.GetProperty("reserved_activation_bytes").GetInt64());
+            Assert.Equal(0, device.GetProperty("running").GetInt32());
             var resident = stats.GetProperty("models").EnumerateArray().Select(m => m.GetProperty("model_id").GetString()).ToList();
-            Assert.True(resident.Count == Math.Min(step + 1, 2), stats.ToString());
+            Assert.InRange(resident.Count, 1, Math.Min(step + 1, 3));
             Assert.Contains($"upscalerjs/esrgan-slim-x{scale}", resident);
         }
 
         var metrics = await client.GetStringAsync("/metrics");
-        // x2,x3 fit; then x4 evicts x2, x2 evicts x3, x3 evicts x4, x4 evicts x2: four evictions, six loads.
-        Assert.Equal(4, Sum(metrics, "livepeer_runner_model_evictions_total"));
-        Assert.Equal(6, Sum(metrics, "livepeer_runner_model_loads_total"));
-        Assert.Matches(@"livepeer_runner_models_resident\{pipeline=""upscale"",model_id=""upscalerjs/esrgan-slim-x2"",device=""cpu""\} 0", metrics);
+        var residentNow = Regex.Count(metrics, @"^livepeer_runner_models_resident\{[^}]*\} 1$", RegexOptions.Multiline);
+        Assert.Equal(residentNow, Sum(metrics, "livepeer_runner_model_loads_total") - Sum(metrics, "livepeer_runner_model_evictions_total"));
         Assert.Matches(@"livepeer_runner_models_resident\{pipeline=""upscale"",model_id=""upscalerjs/esrgan-slim-x4"",device=""cpu""\} 1", metrics);
         Assert.Matches(@$"livepeer_runner_device_memory_total_bytes\{{device=""cpu""\}} {Budget}", metrics);
         var used = double.Parse(Regex.Match(metrics, @"livepeer_runner_device_memory_used_bytes\{device=""cpu""\} (\S+)").Groups[1].Value, CultureInfo.InvariantCulture);

@@ -94,7 +94,15 @@ public static class ModelCatalogLoader
                 : throw new RunnerConfigurationException($"{Describe(index, pipeline, modelId)}: 'keep_alive' must be a number of seconds (0: unload when idle, negative: never).");
         }
 
-        return new ModelEntry(pipeline, modelId, warm, path, keepAlive);
+        int? capacity = null;
+        if (element.TryGetProperty("capacity", out var c) && c.ValueKind != JsonValueKind.Null)
+        {
+            capacity = c.ValueKind == JsonValueKind.Number && c.TryGetInt32(out var n) && n >= 1
+                ? n
+                : throw new RunnerConfigurationException($"{Describe(index, pipeline, modelId)}: 'capacity' must be a whole number of at least 1.");
+        }
+
+        return new ModelEntry(pipeline, modelId, warm, path, keepAlive, capacity);
     }
 
     private static string? ReadString(JsonElement element, string name, int index)

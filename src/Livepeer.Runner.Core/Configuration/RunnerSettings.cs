@@ -80,6 +80,21 @@ public sealed record RunnerSettings
     /// <summary>RUNNER_LOAD_WAIT_SECONDS: how long a request waits for memory to load its model before failing.</summary>
     public TimeSpan LoadWaitTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>RUNNER_MAX_CONCURRENCY: requests running at once on the device; null: 8 on a GPU, 4 on the CPU.</summary>
+    public int? MaxConcurrency { get; init; }
+
+    /// <summary>RUNNER_MAX_QUEUE: requests allowed to wait for a turn on the device; 0: a request with no free turn is busy at once.</summary>
+    public int MaxQueue { get; init; } = 64;
+
+    /// <summary>RUNNER_MAX_QUEUE_WAIT_SECONDS: how long a request waits for a turn before it is answered busy.</summary>
+    public TimeSpan MaxQueueWait { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>RUNNER_MAX_IMAGES_PER_REQUEST: largest num_images_per_prompt the diffusion routes accept.</summary>
+    public int MaxImagesPerRequest { get; init; } = 8;
+
+    /// <summary>RUNNER_MAX_AUDIO_SECONDS: longest audio audio-to-text transcribes.</summary>
+    public double MaxAudioSeconds { get; init; } = 3600;
+
     /// <summary>RUNNER_SHUTDOWN_GRACE_SECONDS: on SIGTERM, how long in-flight requests may finish.</summary>
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -119,6 +134,11 @@ public sealed record RunnerSettings
             KeepAlive = TimeSpan.FromSeconds(Long(read, "RUNNER_KEEP_ALIVE_SECONDS", (long)defaults.KeepAlive.TotalSeconds, long.MinValue / 1_000_000_000, long.MaxValue / 1_000_000_000)),
             LoadWaitTimeout = TimeSpan.FromSeconds(Long(read, "RUNNER_LOAD_WAIT_SECONDS", (long)defaults.LoadWaitTimeout.TotalSeconds, 0, 86_400)),
             ShutdownGrace = TimeSpan.FromSeconds(Long(read, "RUNNER_SHUTDOWN_GRACE_SECONDS", (long)defaults.ShutdownGrace.TotalSeconds, 0, 3_600)),
+            MaxConcurrency = Text(read, "RUNNER_MAX_CONCURRENCY") is null ? null : Int(read, "RUNNER_MAX_CONCURRENCY", 1, 1, 10_000),
+            MaxQueue = Int(read, "RUNNER_MAX_QUEUE", defaults.MaxQueue, 0, 1_000_000),
+            MaxQueueWait = TimeSpan.FromSeconds(Long(read, "RUNNER_MAX_QUEUE_WAIT_SECONDS", (long)defaults.MaxQueueWait.TotalSeconds, 0, 86_400)),
+            MaxImagesPerRequest = Int(read, "RUNNER_MAX_IMAGES_PER_REQUEST", defaults.MaxImagesPerRequest, 1, 1_000),
+            MaxAudioSeconds = Long(read, "RUNNER_MAX_AUDIO_SECONDS", (long)defaults.MaxAudioSeconds, 1, 864_000),
         };
     }
 

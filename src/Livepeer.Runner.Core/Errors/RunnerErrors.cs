@@ -33,14 +33,34 @@ public sealed class ModelLoadException(string modelId, string message, Exception
     public string ModelId { get; } = modelId;
 }
 
+/// <summary>Why a request could not be given a turn now.</summary>
+public enum BusyReason
+{
+    /// <summary>Every turn of the model is taken (its engine's concurrency or the entry's capacity).</summary>
+    ModelBusy,
+
+    /// <summary>The device runs RUNNER_MAX_CONCURRENCY requests, or has no memory free for this one's activations.</summary>
+    DeviceBusy,
+
+    /// <summary>RUNNER_MAX_QUEUE requests are already waiting.</summary>
+    QueueFull,
+
+    /// <summary>The request waited RUNNER_MAX_QUEUE_WAIT_SECONDS.</summary>
+    QueueTimeout,
+}
+
 /// <summary>
-/// The model has no free turn and the front end asked not to wait (<see cref="Models.WhenBusy.Fail"/>). Each front end
-/// answers it in its own words: the batch routes with go-livepeer's "insufficient capacity" 500, the Live Runner with a 503.
+/// The runner cannot take the request now: its model or device is busy and the front end asked not to wait
+/// (<see cref="Models.WhenBusy.Fail"/>), the queue is full, or the request waited too long. The message always contains
+/// "insufficient capacity". Each front end answers it in its own words: the batch routes with go-livepeer's 500 (the
+/// gateway then retries on another orchestrator without penalty), the Live Runner with a 503.
 /// </summary>
-public sealed class ModelBusyException(string modelId, int concurrency)
-    : Exception($"insufficient capacity: model {modelId} is already running {concurrency} request{(concurrency == 1 ? "" : "s")}.")
+public sealed class ModelBusyException(string modelId, BusyReason reason, string detail)
+    : Exception($"insufficient capacity: {detail}")
 {
     public string ModelId { get; } = modelId;
+
+    public BusyReason Reason { get; } = reason;
 }
 
 /// <summary>The runner has no engine for this pipeline or model format yet; said plainly rather than faked.</summary>

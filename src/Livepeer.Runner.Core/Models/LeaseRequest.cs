@@ -12,8 +12,12 @@ public enum WhenBusy
     Fail,
 }
 
-/// <summary>The model a request runs on, and what to do when it is busy: what a pipeline hands the model manager.</summary>
-public readonly record struct LeaseRequest(ModelEntry Entry, WhenBusy WhenBusy = WhenBusy.Wait)
+/// <summary>
+/// The model a request runs on, what to do when it is busy, and the memory its intermediate tensors need
+/// (<paramref name="ActivationBytes"/>, the engine's estimate for this request; null: the engine's default for the model).
+/// What a pipeline hands the model manager.
+/// </summary>
+public readonly record struct LeaseRequest(ModelEntry Entry, WhenBusy WhenBusy = WhenBusy.Wait, long? ActivationBytes = null)
 {
     public string ModelId => Entry.ModelId;
 

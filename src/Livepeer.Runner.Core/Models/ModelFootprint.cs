@@ -1,21 +1,21 @@
 namespace Livepeer.Runner.Core.Models;
 
 /// <summary>
-/// What a model is expected to occupy before it is loaded: its weight files, scaled for ONNX Runtime's
-/// overhead, plus what one request's activations need. After the load the measured growth replaces the
-/// weight part (see <see cref="ModelManager"/>).
+/// What a model is expected to occupy before it is loaded: its weight files, scaled for ONNX Runtime's overhead. After
+/// the load the measured growth replaces the estimate in the ledger (see <see cref="ModelManager"/>). Activations are
+/// not part of a model's entry: each running request reserves its own.
 /// </summary>
 /// <param name="WeightBytes">Bytes of the model's ONNX graphs and external data on disk.</param>
-/// <param name="ActivationBytes">The pipeline's allowance for one request's intermediate tensors.</param>
+/// <param name="ActivationBytes">The engine's default estimate of one request's intermediate tensors, for requests whose pipeline gives none.</param>
 public sealed record ModelFootprint(long WeightBytes, long ActivationBytes)
 {
     /// <summary>ONNX Runtime holds each weight about once; pre-packing and arena rounding add up to a quarter.</summary>
     public const double WeightFactor = 1.25;
 
-    public long EstimateBytes => (long)(WeightBytes * WeightFactor) + ActivationBytes;
+    public long EstimateBytes => (long)(WeightBytes * WeightFactor);
 
-    /// <summary>The footprint once loaded: the measured growth, never less than the weights themselves, plus activations.</summary>
-    public long MeasuredBytes(long growth) => Math.Max(growth, WeightBytes) + ActivationBytes;
+    /// <summary>The footprint once loaded: the measured growth, never less than the weights themselves.</summary>
+    public long MeasuredBytes(long growth) => Math.Max(growth, WeightBytes);
 
     /// <summary>Sums the ONNX graphs and external-data files of a model folder, or of one .onnx file and its data.</summary>
     public static long WeightBytesAt(string location)

@@ -9,12 +9,19 @@ public readonly struct ModelLease : IDisposable
 {
     private readonly ModelManager _owner;
     private readonly ModelManager.Slot _slot;
+    private readonly ModelManager.Demand _demand;
+    private readonly long? _measuredFrom;
 
-    internal ModelLease(ModelManager owner, ModelManager.Slot slot)
+    internal ModelLease(ModelManager owner, ModelManager.Slot slot, ModelManager.Demand demand, long? measuredFrom)
     {
         _owner = owner;
         _slot = slot;
+        _demand = demand;
+        _measuredFrom = measuredFrom;
     }
+
+    /// <summary>The activation bytes the request reserves in the device's ledger while it runs.</summary>
+    public long ReservedBytes => _demand.Bytes;
 
     public string ModelId => _slot.Entry.ModelId;
 
@@ -24,5 +31,5 @@ public readonly struct ModelLease : IDisposable
     public T Get<T>() where T : class =>
         Model as T ?? throw new InvalidOperationException($"Model {ModelId} is a {Model.GetType().Name}, not a {typeof(T).Name}.");
 
-    public void Dispose() => _owner?.Return(_slot);
+    public void Dispose() => _owner?.Return(_slot, _demand, _measuredFrom);
 }

@@ -55,17 +55,24 @@ public sealed partial class ModelManager : IAsyncDisposable
     /// <summary>Every residency transition, raised outside the lock.</summary>
     public event Action<ModelEvent>? Changed;
 
+    /// <summary>Every step of a request through admission, raised outside the lock.</summary>
+    public event Action<RequestEvent>? Requests;
+
     /// <summary>
-    /// Acquires a lease on the model, loading it first if needed, and one of its turns: a model runs at most as many
-    /// requests at once as its engine allows (<see cref="IModelLoader.Concurrency"/>). With every turn taken the request
-    /// waits in line, or with <see cref="WhenBusy.Fail"/> gets a <see cref="ModelBusyException"/> at once.
-    /// A resident model with a free turn costs one lock and no allocation.
+    /// Acquires a lease on the model, loading it first if needed, and admits the request (<see cref="ModelManager"/>'s
+    /// request admission): one of the model's turns, one of the device's, and room in the ledger for its activations.
+    /// A request that cannot run now waits in the device's FIFO queue, or with <see cref="WhenBusy.Fail"/> (or a full
+    /// queue, or a wait past RUNNER_MAX_QUEUE_WAIT_SECONDS) gets a <see cref="ModelBusyException"/>.
+    /// A resident model with room to run costs one lock and no allocation.
     /// </summary>
     public ValueTask<ModelLease> AcquireAsync(LeaseRequest request, CancellationToken cancellationToken)
     {
         var entry = request.Entry;
         Slot slot;
         Task? load = null;
+        Demand demand = default;
+        var admitted = false;
+        var alone = false;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -73,44 +80,31 @@ public sealed partial class ModelManager : IAsyncDisposable
             if (!_slots.TryGetValue(key, out slot!))
                 _slots[key] = slot = new Slot(entry, _loader.Concurrency(entry));
 
-            if (slot.State != SlotState.Resident)
+            if (slot.State == SlotState.Resident)
+            {
+                demand = DemandLocked(slot, request);
+                slot.Leases++;
+                admitted = _queue.Count == 0 && TryAdmitLocked(slot, demand.Bytes, victims: null) == Admission.Admitted;
+                alone = admitted && _running == 1;
+            }
+            else
             {
                 if (slot.State == SlotState.Failed && _time.GetUtcNow() < slot.RetryAt)
                     throw slot.Error!;
                 if (slot.State is SlotState.Cold or SlotState.Failed)
                     slot.Load = StartLoad(slot);
                 load = slot.Load!;
+
+                // A waiter holds a lease already, so the model cannot be evicted between its load and its use.
+                slot.Leases++;
             }
-
-            // A waiter holds a lease already, so the model cannot be evicted between its load and its use.
-            slot.Leases++;
         }
 
-        if (load is null && slot.Turns.Wait(0, CancellationToken.None))
-            return new ValueTask<ModelLease>(new ModelLease(this, slot));
-        return AwaitTurnAsync(slot, load, request.WhenBusy, cancellationToken);
-    }
-
-    private async ValueTask<ModelLease> AwaitTurnAsync(Slot slot, Task? load, WhenBusy whenBusy, CancellationToken cancellationToken)
-    {
-        try
-        {
-            if (load is not null)
-                await load.WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (!slot.Turns.Wait(0, CancellationToken.None))
-            {
-                if (whenBusy == WhenBusy.Fail)
-                    throw new ModelBusyException(slot.Entry.ModelId, slot.Concurrency);
-                await slot.Turns.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            return new ModelLease(this, slot);
-        }
-        catch
-        {
-            Release(slot);
-            throw;
-        }
+        if (!admitted)
+            return AwaitAdmissionAsync(slot, load, request, cancellationToken);
+        Raise(new RequestEvent(RequestEventKind.Admitted, entry, Device.Name));
+        // Only a request that runs alone on the device can have its memory growth measured.
+        return new ValueTask<ModelLease>(new ModelLease(this, slot, demand, alone ? _memory.UsedBytes() : null));
     }
 
     /// <summary>Loads the warm models and pins them; one that cannot load stops startup, as in ai-runner.</summary>
@@ -130,17 +124,11 @@ public sealed partial class ModelManager : IAsyncDisposable
         {
             var models = _slots.Values
                 .Where(s => s.State is SlotState.Loading or SlotState.Resident)
-                .Select(s => new ResidentModel(s.Entry.Pipeline, s.Entry.ModelId, StateName(s), s.Footprint, s.Pinned, s.Leases, s.LastUsed))
+                .Select(s => new ResidentModel(s.Entry.Pipeline, s.Entry.ModelId, StateName(s), s.Footprint, s.Pinned, s.Leases, s.LastUsed, s.Running))
                 .ToList();
-            return new ResidencySnapshot(Device.Name, Device.Kind.ToString().ToLowerInvariant(), Device.TotalBytes, Device.BudgetBytes, _usedBytes, models);
+            var requests = Load();
+            return new ResidencySnapshot(Device.Name, Device.Kind.ToString().ToLowerInvariant(), Device.TotalBytes, Device.BudgetBytes, _usedBytes, models, requests);
         }
-    }
-
-    /// <summary>A lease ends: its turn goes to the next in line, then the lease itself is released.</summary>
-    internal void Return(Slot slot)
-    {
-        slot.Turns.Release();
-        Release(slot);
     }
 
     private void Release(Slot slot)
@@ -213,6 +201,8 @@ public sealed partial class ModelManager : IAsyncDisposable
         try
         {
             var footprint = _loader.Estimate(entry);
+            lock (_gate)
+                slot.DefaultActivationBytes = footprint.ActivationBytes;
             LogLoadStarted(entry.Pipeline, entry.ModelId, Device.Name, footprint.EstimateBytes);
             Raise(new ModelEvent(ModelEventKind.LoadStarted, entry, Device.Name, footprint.EstimateBytes));
             await ReserveAsync(slot, footprint.EstimateBytes).ConfigureAwait(false);
@@ -224,13 +214,13 @@ public sealed partial class ModelManager : IAsyncDisposable
             {
                 try
                 {
-                    (model, measured) = await LoadMeasuredAsync(entry, footprint).ConfigureAwait(false);
+                    (model, measured) = await LoadMeasuredAsync(slot, footprint).ConfigureAwait(false);
                 }
                 catch (DeviceOutOfMemoryException e)
                 {
                     LogOutOfMemoryRetry(e, entry.ModelId, Device.Name);
                     EvictIdle(long.MaxValue);
-                    (model, measured) = await LoadMeasuredAsync(entry, footprint).ConfigureAwait(false);
+                    (model, measured) = await LoadMeasuredAsync(slot, footprint).ConfigureAwait(false);
                 }
             }
             finally
@@ -275,15 +265,20 @@ public sealed partial class ModelManager : IAsyncDisposable
         }
     }
 
-    private async Task<(IDisposable Model, long Measured)> LoadMeasuredAsync(ModelEntry entry, ModelFootprint footprint)
+    private async Task<(IDisposable Model, long Measured)> LoadMeasuredAsync(Slot slot, ModelFootprint footprint)
     {
+        var entry = slot.Entry;
+        // What the model's sessions may take in all: its weights and the activations of the requests it may run at once.
+        var arenas = footprint.EstimateBytes + (footprint.ActivationBytes * Math.Min(slot.Concurrency, MaxConcurrency));
         var before = _memory.UsedBytes();
-        var model = await _loader.LoadAsync(entry, footprint.EstimateBytes, CancellationToken.None).ConfigureAwait(false);
+        var model = await _loader.LoadAsync(entry, arenas, CancellationToken.None).ConfigureAwait(false);
         var growth = _memory.UsedBytes() - before;
         return (model, footprint.MeasuredBytes(growth));
     }
 
     private void Raise(ModelEvent change) => Changed?.Invoke(change);
+
+    private void Raise(RequestEvent step) => Requests?.Invoke(step);
 
     private static Exception Typed(ModelEntry entry, Exception error) => error switch
     {
@@ -300,12 +295,19 @@ public sealed partial class ModelManager : IAsyncDisposable
     /// <summary>Stops new leases, lets open ones close within the shutdown grace period, then disposes every model.</summary>
     public async ValueTask DisposeAsync()
     {
+        List<Waiter> queued;
         lock (_gate)
         {
             if (_disposed)
                 return;
             _disposed = true;
+            queued = [.. _queue];
+            _queue.Clear();
         }
+
+        // Requests still waiting for a turn will not get one: they end now and give their leases back.
+        foreach (var waiter in queued)
+            waiter.Turn.TrySetException(new ObjectDisposedException(nameof(ModelManager), "The runner is shutting down."));
 
         var deadline = _time.GetUtcNow() + _settings.ShutdownGrace;
         while (true)
@@ -359,7 +361,7 @@ public sealed partial class ModelManager : IAsyncDisposable
         Failed,
     }
 
-    /// <summary>One configured model's residency. Every field but the turns is guarded by the manager's lock.</summary>
+    /// <summary>One configured model's residency and running requests. Every field is guarded by the manager's lock.</summary>
     internal sealed class Slot(ModelEntry entry, int concurrency)
     {
         public ModelEntry Entry { get; } = entry;
@@ -367,8 +369,11 @@ public sealed partial class ModelManager : IAsyncDisposable
         /// <summary>How many requests the model runs at once.</summary>
         public int Concurrency { get; } = concurrency;
 
-        /// <summary>The model's free turns; a semaphore so that waiting for one is FIFO-ish and cancellable.</summary>
-        public SemaphoreSlim Turns { get; } = new(concurrency, concurrency);
+        /// <summary>Requests admitted and running on the model now (at most <see cref="Concurrency"/>).</summary>
+        public int Running { get; set; }
+
+        /// <summary>The engine's default activation estimate for one request, known once the footprint is.</summary>
+        public long DefaultActivationBytes { get; set; }
         public SlotState State { get; set; }
         public Task? Load { get; set; }
         public IDisposable? Model { get; set; }

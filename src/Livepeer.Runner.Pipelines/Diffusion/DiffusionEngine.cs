@@ -21,6 +21,13 @@ public sealed class DiffusionEngine : IEngine
 
     public long ActivationBytes(ModelEntry entry, string location) => ActivationAllowance;
 
+    /// <summary>
+    /// One request's activations at its size: about 1.5 KiB per output pixel per guidance-batch image (attention,
+    /// the UNet's skip tensors and the VAE decode, fp32), never under 256 MiB; 1024² with CFG is 3 GiB.
+    /// </summary>
+    public static long ActivationFor(long width, long height, int batch) =>
+        Math.Max(256L << 20, checked(width * height * batch * 1536));
+
     public async Task<IDisposable> LoadAsync(EngineLoad load, CancellationToken cancellationToken) =>
         await DiffusionModel.LoadAsync(load.ModelId, load.Location, load.Sessions, load.Settings.VaeTileLatents).ConfigureAwait(false);
 }

@@ -40,6 +40,8 @@ public sealed class DiffusionPipeline(ModelManager models, RunnerSettings settin
     {
         if (count <= 0)
             return new DiffusionOutput([], HasSafetyChecker: false);
+        if (count > settings.MaxImagesPerRequest)
+            throw new BadInputException($"num_images_per_prompt is {count}; this runner makes at most {settings.MaxImagesPerRequest} images a request (RUNNER_MAX_IMAGES_PER_REQUEST).");
         LoraRequest.EnsureNoneRequested(input.Loras);
         // An upload of any size is edited at its own size: the generator pads it to a size the UNet runs and crops back.
         var image = input.Image is { } bytes ? ImageDecoder.Decode(bytes, settings.MaxImagePixels) : null;
@@ -48,10 +50,14 @@ public sealed class DiffusionPipeline(ModelManager models, RunnerSettings settin
         if (image is null)
             CheckSize(width, height);
 
-        using var lease = await models.AcquireAsync(model, cancellationToken).ConfigureAwait(false);
+        // Images are generated one after another, each with its guidance batch (pix2pix's is three).
+        var activations = DiffusionEngine.ActivationFor(width, height, image is null ? 2 : 3);
+        using var lease = await models.AcquireAsync(model with { ActivationBytes = activations }, cancellationToken).ConfigureAwait(false);
         var engine = lease.Get<DiffusionModel>();
         // diffusers' default when num_inference_steps is omitted: 100 for instruct-pix2pix, 50 for the others.
         var steps = ModelOverrides.Steps(model.ModelId, input.Steps, engine.Family == DiffusionFamily.InstructPix2Pix ? 100 : 50);
+        // The request's own count (before the 10,000 clamp), unless the model overrides it (SDXL-Lightning).
+        CheckSteps(ModelOverrides.IsLightning(model.ModelId) ? steps : Math.Max(steps, input.Steps), engine.SchedulerConfig.NumTrainTimesteps);
         var request = new DiffusionRequest(
             input.Prompts, input.NegativePrompts, (int)width, (int)height,
             ModelOverrides.GuidanceScale(model.ModelId, input.GuidanceScale), steps,
@@ -67,6 +73,14 @@ public sealed class DiffusionPipeline(ModelManager models, RunnerSettings settin
         }
 
         return new DiffusionOutput(images, engine.SafetyChecker is not null);
+    }
+
+    /// <summary>diffusers' set_timesteps refuses more steps than the scheduler was trained with (a ValueError: ai-runner's 400).</summary>
+    private static void CheckSteps(long steps, int trainTimesteps)
+    {
+        if (steps > trainTimesteps)
+            throw new InferenceException(
+                $"`num_inference_steps`: {steps} cannot be larger than `self.config.train_timesteps`: {trainTimesteps} as the unet model trained with this scheduler can only handle maximal {trainTimesteps} timesteps.");
     }
 
     /// <summary>

@@ -18,6 +18,13 @@ public sealed class LlmEngine : IEngine
 
     public long ActivationBytes(ModelEntry entry, string location) => 2L << 30;
 
+    /// <summary>
+    /// One generation's KV cache and logits: 256 KiB a token (an 8B Llama in fp32 needs 256 KiB, in fp16 128 KiB) for the
+    /// prompt (about two characters a token) and the tokens asked for, between 64 MiB and 8 GiB.
+    /// </summary>
+    public static long ActivationFor(long promptCharacters, long maxTokens) =>
+        Math.Clamp(((promptCharacters / 2) + Math.Min(maxTokens, 1L << 20)) * (256L << 10), 64L << 20, 8L << 30);
+
     public Task<IDisposable> LoadAsync(EngineLoad load, CancellationToken cancellationToken) =>
         Task.FromResult<IDisposable>(LlmModel.Load(load.ModelId, load.Location, load.Sessions, load.Clock));
 }

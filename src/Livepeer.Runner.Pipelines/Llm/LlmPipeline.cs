@@ -10,7 +10,8 @@ public sealed class LlmPipeline(ModelManager models)
     public async Task<LlmSession> StartAsync(LeaseRequest model, LlmRequestOptions options, CancellationToken cancellationToken)
     {
         options.Validate();
-        var lease = await models.AcquireAsync(model, cancellationToken).ConfigureAwait(false);
+        var activations = LlmEngine.ActivationFor(options.Messages.Sum(m => (long)m.Content.Length), options.MaxTokens);
+        var lease = await models.AcquireAsync(model with { ActivationBytes = activations }, cancellationToken).ConfigureAwait(false);
         try
         {
             return new LlmSession(lease, new LlmGeneration(lease.Get<LlmModel>(), options));

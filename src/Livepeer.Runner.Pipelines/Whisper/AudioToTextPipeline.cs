@@ -34,6 +34,10 @@ public sealed class AudioToTextPipeline(ModelManager models, RunnerSettings sett
         using (var upload = new MemoryStream(audio, writable: false))
             samples = await _decoder.DecodeAsync(upload, cancellationToken).ConfigureAwait(false);
 
+        var seconds = samples.Length / (double)LogMelSpectrogram.SampleRate;
+        if (seconds > settings.MaxAudioSeconds)
+            throw new BadInputException($"The audio is {seconds:F0} s long; this runner transcribes at most {settings.MaxAudioSeconds:F0} s (RUNNER_MAX_AUDIO_SECONDS).");
+
         using var lease = await models.AcquireAsync(model, cancellationToken).ConfigureAwait(false);
         var whisper = lease.Get<WhisperModel>();
         var options = new WhisperOptions(ReturnTimestamps: timestamps);

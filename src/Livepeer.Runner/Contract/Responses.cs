@@ -51,6 +51,12 @@ public sealed record HardwareStats(
     IReadOnlyList<ResidentModelEntry> Models);
 
 /// <summary>A device's memory as the ledger counts it: <c>budget</c> is what models may use (total less the reserve).</summary>
-public sealed record DeviceMemoryEntry(string Name, string Kind, long TotalBytes, long BudgetBytes, long UsedBytes, long FreeBytes);
+/// <summary>
+/// A device's ledger: <c>used_bytes</c> is the resident models' weights, <c>reserved_activation_bytes</c> what running
+/// requests reserve on top, <c>free_bytes</c> the rest of the budget; and its requests: running of the limit, queued of the bound.
+/// </summary>
+public sealed record DeviceMemoryEntry(
+    string Name, string Kind, long TotalBytes, long BudgetBytes, long UsedBytes, long FreeBytes,
+    long ReservedActivationBytes, int Running, int MaxConcurrency, int Queued, int MaxQueue);
 
-public sealed record ResidentModelEntry(string Pipeline, string ModelId, string Device, string State, long FootprintBytes, bool Pinned, int Leases);
+public sealed record ResidentModelEntry(string Pipeline, string ModelId, string Device, string State, long FootprintBytes, bool Pinned, int Leases, int Running);

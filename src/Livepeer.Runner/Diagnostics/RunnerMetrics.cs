@@ -20,6 +20,11 @@ internal sealed class RunnerMetrics
     private readonly Gauge _deviceUsed;
     private readonly Gauge _deviceTotal;
     private readonly Gauge _deviceBudget;
+    private readonly Gauge _deviceReserved;
+    private readonly Gauge _queueDepth;
+    private readonly Gauge _inFlight;
+    private readonly Histogram _queueWait;
+    private readonly Counter _rejections;
 
     public RunnerMetrics(string version)
     {
@@ -46,6 +51,16 @@ internal sealed class RunnerMetrics
         _deviceUsed = factory.CreateGauge("livepeer_runner_device_memory_used_bytes", "Device memory held by resident and loading models (the ledger).", "device");
         _deviceTotal = factory.CreateGauge("livepeer_runner_device_memory_total_bytes", "Device memory in all (for the CPU device: its budget).", "device");
         _deviceBudget = factory.CreateGauge("livepeer_runner_device_memory_budget_bytes", "Device memory models may use: total less the reserve.", "device");
+        _deviceReserved = factory.CreateGauge("livepeer_runner_device_reserved_activation_bytes", "Device memory running requests reserve for their activations.", "device");
+        _queueDepth = factory.CreateGauge("livepeer_runner_queue_depth", "Requests waiting for a turn on the device.", "device");
+        _inFlight = factory.CreateGauge("livepeer_runner_requests_in_flight", "Requests admitted and running on a model.", "pipeline", "model_id", "device");
+        _queueWait = factory.CreateHistogram("livepeer_runner_queue_wait_seconds", "Time admitted requests waited for their turn (0 for those that ran at once).",
+            new HistogramConfiguration
+            {
+                LabelNames = ["pipeline", "model_id"],
+                Buckets = [0, .. Histogram.ExponentialBuckets(0.001, 4, 10)],
+            });
+        _rejections = factory.CreateCounter("livepeer_runner_admission_rejections_total", "Requests answered busy, by reason.", "pipeline", "model_id", "reason");
     }
 
     public CollectorRegistry Registry { get; }
@@ -79,8 +94,41 @@ internal sealed class RunnerMetrics
         DeviceLedger(ledger);
     }
 
+    /// <summary>Records one step of a request through admission and the device's load after it.</summary>
+    public void RequestStep(RequestEvent step, RequestLoad load)
+    {
+        var (pipeline, modelId) = (step.Entry.Pipeline, step.Entry.ModelId);
+        switch (step.Kind)
+        {
+            case RequestEventKind.Admitted:
+                _queueWait.WithLabels(pipeline, modelId).Observe(step.Waited.TotalSeconds);
+                _inFlight.WithLabels(pipeline, modelId, step.Device).Inc();
+                break;
+            case RequestEventKind.Finished:
+                _inFlight.WithLabels(pipeline, modelId, step.Device).Dec();
+                break;
+            case RequestEventKind.Rejected:
+                _rejections.WithLabels(pipeline, modelId, ReasonLabel(step.Reason)).Inc();
+                break;
+        }
+
+        _deviceReserved.WithLabels(step.Device).Set(load.ReservedBytes);
+        _queueDepth.WithLabels(step.Device).Set(load.Queued);
+    }
+
+    private static string ReasonLabel(Core.Errors.BusyReason? reason) => reason switch
+    {
+        Core.Errors.BusyReason.ModelBusy => "model_busy",
+        Core.Errors.BusyReason.DeviceBusy => "device_busy",
+        Core.Errors.BusyReason.QueueFull => "queue_full",
+        Core.Errors.BusyReason.QueueTimeout => "queue_timeout",
+        _ => "other",
+    };
+
     public void DeviceLedger(ResidencySnapshot ledger)
     {
+        _deviceReserved.WithLabels(ledger.Device).Set(ledger.Requests.ReservedBytes);
+        _queueDepth.WithLabels(ledger.Device).Set(ledger.Requests.Queued);
         _deviceUsed.WithLabels(ledger.Device).Set(ledger.UsedBytes);
         _deviceTotal.WithLabels(ledger.Device).Set(ledger.TotalBytes);
         _deviceBudget.WithLabels(ledger.Device).Set(ledger.BudgetBytes);

@@ -57,9 +57,11 @@ internal static class ServiceEndpoints
             gpu => gpu.Index.ToString(CultureInfo.InvariantCulture),
             gpu => new GpuStatsEntry(gpu.Id, gpu.Name, gpu.MemoryTotal, gpu.MemoryFree, gpu.UtilizationCompute, gpu.UtilizationMemory));
         var ledger = models.Snapshot();
-        var device = new DeviceMemoryEntry(ledger.Device, ledger.Kind, ledger.TotalBytes, ledger.BudgetBytes, ledger.UsedBytes, ledger.FreeBytes);
+        var requests = ledger.Requests;
+        var device = new DeviceMemoryEntry(ledger.Device, ledger.Kind, ledger.TotalBytes, ledger.BudgetBytes, ledger.UsedBytes, ledger.FreeBytes,
+            requests.ReservedBytes, requests.Running, requests.MaxConcurrency, requests.Queued, requests.MaxQueue);
         var resident = ledger.Models
-            .Select(m => new ResidentModelEntry(m.Pipeline, m.ModelId, ledger.Device, m.State, m.FootprintBytes, m.Pinned, m.Leases))
+            .Select(m => new ResidentModelEntry(m.Pipeline, m.ModelId, ledger.Device, m.State, m.FootprintBytes, m.Pinned, m.Leases, m.Running))
             .ToList();
         return Results.Json(new HardwareStats(catalog.Primary.Pipeline, catalog.Primary.ModelId, stats, [device], resident), RunnerJson.Wire.HardwareStats);
     }

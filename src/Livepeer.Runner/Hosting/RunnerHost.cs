@@ -90,6 +90,7 @@ internal static partial class RunnerHost
         var metrics = services.GetRequiredService<RunnerMetrics>();
         var models = services.GetRequiredService<ModelManager>();
         models.Changed += change => metrics.ModelChanged(change, models.Snapshot());
+        models.Requests += step => metrics.RequestStep(step, models.Load());
         metrics.DeviceLedger(models.Snapshot());
 
         LogStarting(logger, services.GetRequiredService<RunnerVersion>().Value, catalog.Entries.Count, settings.AuthToken is not null);

@@ -3,7 +3,7 @@ using Livepeer.Runner.Core.Errors;
 
 namespace Livepeer.Runner.Core.Models;
 
-/// <summary>Admission into the device ledger: reserving room, choosing and unloading victims, waking waiters.</summary>
+/// <summary>Model weights in the device ledger: reserving room for a load, choosing and unloading victims, waking waiters.</summary>
 public sealed partial class ModelManager
 {
     /// <summary>Admits <paramref name="bytes"/> into the ledger for <paramref name="slot"/>, evicting idle models or waiting for leases to close.</summary>
@@ -23,7 +23,7 @@ public sealed partial class ModelManager
             List<(Slot Slot, IDisposable Model, long Freed)> victims = [];
             lock (_gate)
             {
-                free = Device.BudgetBytes - _usedBytes;
+                free = Device.BudgetBytes - _usedBytes - _reservedBytes;
                 ledgerFits = free >= bytes;
                 if (ledgerFits && DriverHasRoom(bytes))
                 {
@@ -87,7 +87,7 @@ public sealed partial class ModelManager
         lock (_gate)
         {
             var candidates = IdleCandidates().ToList();
-            var deficit = room == long.MaxValue ? long.MaxValue : room - (Device.BudgetBytes - _usedBytes);
+            var deficit = room == long.MaxValue ? long.MaxValue : room - (Device.BudgetBytes - _usedBytes - _reservedBytes);
             var chosen = deficit == long.MaxValue
                 ? candidates.Select(c => c.Model).ToList()
                 : deficit > 0 ? EvictionPolicy.Choose(candidates, deficit) ?? candidates.Select(c => c.Model).ToList() : [];
