@@ -68,6 +68,7 @@ internal static partial class RunnerHost
         services.AddSingleton<Pipelines.Whisper.AudioToTextPipeline>();
         services.AddSingleton<Pipelines.Captioning.ImageToTextPipeline>();
         services.AddSingleton<Pipelines.Segmentation.SegmentAnything2Pipeline>();
+        services.AddSingleton<Pipelines.Speech.TextToSpeechPipeline>();
         services.AddHostedService<WarmupService>();
         services.AddOpenApi(OpenApiDocument.Configure);
         services.ConfigureHttpJsonOptions(json =>
