@@ -16,7 +16,7 @@ public sealed class SpeechEngineTests : IDisposable
 
     public SpeechEngineTests()
     {
-        _loader = new PipelineModelLoader(EngineRegistry.Default, new ModelLocator(_emptyModelDir), new OnnxSessionFactory(Settings), Settings);
+        _loader = new PipelineModelLoader(EngineRegistry.Default, new ModelLocator(_emptyModelDir), new OnnxSessionFactory(Settings), Settings, TimeProvider.System);
     }
 
     public void Dispose() => Directory.Delete(_emptyModelDir, recursive: true);
