@@ -37,6 +37,13 @@ public sealed class RunnerSettingsTests
     }
 
     [Fact]
+    public void TtsMaxChars_DefaultsTo5000_AndIsRead()
+    {
+        Assert.Equal(5000, From().TtsMaxChars);
+        Assert.Equal(120, From(("RUNNER_TTS_MAX_CHARS", "120")).TtsMaxChars);
+    }
+
+    [Fact]
     public void EmptyVariables_CountAsUnset()
     {
         var settings = From(("AUTH_TOKEN", ""), ("PIPELINE", ""));
@@ -50,6 +57,7 @@ public sealed class RunnerSettingsTests
     [InlineData("RUNNER_PNG_COMPRESSION", "10")]
     [InlineData("RUNNER_EXECUTION_PROVIDER", "tpu")]
     [InlineData("RUNNER_MAX_IMAGE_PIXELS", "0")]
+    [InlineData("RUNNER_TTS_MAX_CHARS", "0")]
     public void BadValues_FailNamingTheVariable(string name, string value)
     {
         var error = Assert.Throws<RunnerConfigurationException>(() => From((name, value)));

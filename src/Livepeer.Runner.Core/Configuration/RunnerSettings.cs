@@ -68,6 +68,9 @@ public sealed record RunnerSettings
     /// <summary>RUNNER_PNG_COMPRESSION: zlib level 0–9 for output PNGs (see README: speed vs size).</summary>
     public int PngCompressionLevel { get; init; } = 1;
 
+    /// <summary>RUNNER_TTS_MAX_CHARS: longest text /text-to-speech speaks; longer text is a 400 naming this setting.</summary>
+    public int TtsMaxChars { get; init; } = 5000;
+
     /// <summary>RUNNER_CPU_MEMORY_BYTES: model-memory budget of the CPU device (default: half of physical memory).</summary>
     public long CpuMemoryBytes { get; init; } = DefaultCpuMemoryBytes();
 
@@ -129,6 +132,7 @@ public sealed record RunnerSettings
             VadModelPath = Text(read, "RUNNER_VAD_MODEL") is { } vad
                 ? File.Exists(vad) ? Path.GetFullPath(vad) : throw new RunnerConfigurationException($"RUNNER_VAD_MODEL '{vad}' does not exist.")
                 : null,
+            TtsMaxChars = Int(read, "RUNNER_TTS_MAX_CHARS", defaults.TtsMaxChars, 1, 1_000_000),
             CpuMemoryBytes = Long(read, "RUNNER_CPU_MEMORY_BYTES", defaults.CpuMemoryBytes, 1),
             GpuReserveBytes = Long(read, "RUNNER_GPU_RESERVE_BYTES", defaults.GpuReserveBytes, 0),
             KeepAlive = TimeSpan.FromSeconds(Long(read, "RUNNER_KEEP_ALIVE_SECONDS", (long)defaults.KeepAlive.TotalSeconds, long.MinValue / 1_000_000_000, long.MaxValue / 1_000_000_000)),

@@ -4,6 +4,7 @@ using Livepeer.Runner.Pipelines.Captioning;
 using Livepeer.Runner.Pipelines.Diffusion;
 using Livepeer.Runner.Pipelines.Llm;
 using Livepeer.Runner.Pipelines.Segmentation;
+using Livepeer.Runner.Pipelines.Speech;
 using Livepeer.Runner.Pipelines.Upscale;
 using Livepeer.Runner.Pipelines.Whisper;
 
@@ -33,6 +34,7 @@ public sealed class EngineRegistry
         new LlmEngine(),
         new CaptioningEngine(),
         new SegmentationEngine(),
+        new SpeechEngine(),
     ]);
 
     public IReadOnlyList<IEngine> Engines { get; }

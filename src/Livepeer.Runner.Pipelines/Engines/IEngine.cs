@@ -22,6 +22,12 @@ public interface IEngine
     /// <summary>Requests one loaded model runs at once; the model manager's leases hold the turns.</summary>
     int Concurrency { get; }
 
+    /// <summary>
+    /// Whether the entry's model is files the locator must find. False for a model the engine brings itself (an
+    /// espeak-ng voice): then nothing is located, its footprint has no weights, and <see cref="EngineLoad.Location"/> is empty.
+    /// </summary>
+    bool NeedsFiles(ModelEntry entry) => true;
+
     /// <summary>Memory one request's intermediate tensors may take on top of the weights, for a model at <paramref name="location"/>.</summary>
     long ActivationBytes(ModelEntry entry, string location);
 
@@ -29,7 +35,10 @@ public interface IEngine
     Task<IDisposable> LoadAsync(EngineLoad load, CancellationToken cancellationToken);
 }
 
-/// <summary>What a load gets: the entry, where its files are, sessions bounded to its ledger entry, the settings and the clock.</summary>
+/// <summary>
+/// What a load gets: the entry, where its files are (empty when the engine needs none, see <see cref="IEngine.NeedsFiles"/>),
+/// sessions bounded to its ledger entry, the settings and the clock.
+/// </summary>
 public sealed record EngineLoad(ModelEntry Entry, string Location, OnnxSessionFactory Sessions, RunnerSettings Settings, TimeProvider Clock)
 {
     public string ModelId => Entry.ModelId;

@@ -2,6 +2,8 @@ using Livepeer.Runner.Contract;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Hosting;
 using Livepeer.Runner.Http;
+using Livepeer.Runner.Pipelines.Media;
+using Livepeer.Runner.Pipelines.Speech;
 
 namespace Livepeer.Runner.Endpoints;
 
@@ -24,12 +26,20 @@ public sealed record TextToSpeechRequest(string Text = "", string Description = 
 
 internal static class TextToSpeechEndpoint
 {
-    // TODO(#14): the run step, once the speech engine is registered.
-    public static PipelineEndpoint<TextToSpeechRequest> Create(IServiceProvider services) =>
-        new(PipelineContract.TextToSpeech, ParseAsync, request => request.ModelId)
+    public static PipelineEndpoint<TextToSpeechRequest> Create(IServiceProvider services)
+    {
+        var speech = services.GetRequiredService<TextToSpeechPipeline>();
+        return new(PipelineContract.TextToSpeech, ParseAsync, request => request.ModelId)
         {
             Describe = route => route.DocumentsBody<TextToSpeechRequest>("application/json").Produces<AudioResponse>(),
+            // The description is Parler-TTS's speaker prompt; an espeak-ng voice has nothing to take it.
+            RunAsync = async (call, request, model) =>
+            {
+                var wav = await speech.RunAsync(call.Lease(model), request.Text, call.Aborted);
+                return Results.Json(new AudioResponse(new MediaUrl(DataUrl.Wav(wav))), RunnerJson.Wire.AudioResponse);
+            },
         };
+    }
 
     private static async Task<TextToSpeechRequest> ParseAsync(PipelineCall call)
     {

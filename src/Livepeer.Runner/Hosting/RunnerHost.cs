@@ -68,6 +68,7 @@ internal static partial class RunnerHost
         services.AddSingleton<Pipelines.Whisper.AudioToTextPipeline>();
         services.AddSingleton<Pipelines.Captioning.ImageToTextPipeline>();
         services.AddSingleton<Pipelines.Segmentation.SegmentAnything2Pipeline>();
+        services.AddSingleton<Pipelines.Speech.TextToSpeechPipeline>();
         services.AddHostedService<WarmupService>();
         services.AddOpenApi(OpenApiDocument.Configure);
         services.ConfigureHttpJsonOptions(json =>
@@ -96,8 +97,9 @@ internal static partial class RunnerHost
         LogStarting(logger, services.GetRequiredService<RunnerVersion>().Value, catalog.Entries.Count, settings.AuthToken is not null);
         LogExecutionProvider(logger, sessions.Choice.Name, sessions.Choice.Reason);
         LogDevice(logger, models.Device.Name, models.Device.TotalBytes, models.Device.BudgetBytes);
+        var engines = services.GetRequiredService<EngineRegistry>();
         foreach (var entry in catalog.Entries)
-            LogModel(logger, entry.Pipeline, entry.ModelId, entry.Warm, entry.Path ?? settings.ModelDir);
+            LogModel(logger, entry.Pipeline, entry.ModelId, entry.Warm, engines.For(entry.Pipeline)?.NeedsFiles(entry) == false ? "no files" : entry.Path ?? settings.ModelDir);
 
         app.UseJsonFallbacks();
         app.UseRouting();

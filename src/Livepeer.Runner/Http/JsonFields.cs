@@ -50,10 +50,22 @@ internal sealed class JsonFields : RequestFields
             return null;
         }
 
-        if (value.ValueKind == JsonValueKind.String)
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            Add(Pydantic.StringType(name, value));
+            return null;
+        }
+
+        try
+        {
             return value.GetString();
-        Add(Pydantic.StringType(name, value));
-        return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // Valid JSON that is no .NET string: an unpaired surrogate escape such as "\ud800".
+            Add(Pydantic.StringUnicode(name, null));
+            return null;
+        }
     }
 
     protected override long? IntOrNull(string name, bool required)

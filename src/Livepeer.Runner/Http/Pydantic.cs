@@ -15,6 +15,9 @@ internal static class Pydantic
     public static ValidationError StringType(string field, object? input) =>
         new("string_type", ["body", field], "Input should be a valid string", input);
 
+    public static ValidationError StringUnicode(string field, object? input) =>
+        new("string_unicode", ["body", field], "Input should be a valid string, unable to parse raw data as a unicode string", input);
+
     public static ValidationError IntType(string field, object? input) =>
         new("int_type", ["body", field], "Input should be a valid integer", input);
 

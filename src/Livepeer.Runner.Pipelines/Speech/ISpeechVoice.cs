@@ -1,0 +1,9 @@
+using Livepeer.Runner.Pipelines.Media;
+
+namespace Livepeer.Runner.Pipelines.Speech;
+
+/// <summary>A loaded text-to-speech model as the pipeline leases it: text in, mono audio out.</summary>
+public interface ISpeechVoice : IDisposable
+{
+    Task<MonoAudio> SpeakAsync(string text, CancellationToken cancellationToken);
+}
