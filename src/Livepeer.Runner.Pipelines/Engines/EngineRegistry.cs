@@ -27,7 +27,7 @@ public sealed class EngineRegistry
     [
         new DiffusionEngine(),
         new UpscaleEngine(),
-        new WhisperEngine(),
+        new AudioToTextEngine(),
         new VoiceActivityEngine(),
         new LlmEngine(),
         new CaptioningEngine(),
