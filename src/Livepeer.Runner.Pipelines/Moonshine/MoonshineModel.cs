@@ -38,8 +38,9 @@ public sealed class MoonshineModel : ISpeechRecognizer
         _decoder = decoder;
         Config = config;
         _tokenizer = tokenizer;
-        if (!encoder.InputMetadata.ContainsKey("input_values") || !encoder.OutputMetadata.ContainsKey("last_hidden_state"))
-            throw new ModelLoadException(modelId, $"{modelId}: the Moonshine encoder must take input_values and give last_hidden_state, but it takes {string.Join(", ", encoder.InputMetadata.Keys)}.");
+        // Only the samples are fed: an export that also wants a mask is refused at load, not at the first request.
+        if (!encoder.InputMetadata.Keys.SequenceEqual(["input_values"]) || !encoder.OutputMetadata.ContainsKey("last_hidden_state"))
+            throw new ModelLoadException(modelId, $"{modelId}: the Moonshine encoder must take only input_values and give last_hidden_state, but it takes {string.Join(", ", encoder.InputMetadata.Keys)}.");
         if (!decoder.IsMerged)
             throw new ModelLoadException(modelId, $"{modelId}: Moonshine needs decoder_model_merged.onnx.");
     }
