@@ -27,7 +27,7 @@ public sealed class AudioToTextEngine : IEngine
     public static Prerequisite Ffmpeg { get; } = new("ffmpeg", "apt-get install ffmpeg",
         cancellationToken => AudioDecoder.IsAvailableAsync(cancellationToken: cancellationToken));
 
-    public string Name => "audio-to-text";
+    public string Name => "speech-recognition";
 
     public IReadOnlyList<string> Pipelines { get; } = [PipelineNames.AudioToText];
 
