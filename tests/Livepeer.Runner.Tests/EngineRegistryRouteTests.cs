@@ -71,12 +71,12 @@ public sealed class DefaultEngineRegistryTests(ManyModelsRunner runner) : IClass
     {
         using var client = runner.Host.CreateClient();
         using var response = await client.GetAsync("/hardware/info");
-        var whisper = (await response.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("engines").EnumerateArray()
-            .Single(e => e.GetProperty("name").GetString() == "whisper");
+        var speech = (await response.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("engines").EnumerateArray()
+            .Single(e => e.GetProperty("name").GetString() == "speech-recognition");
 
-        Assert.Equal(["audio-to-text"], whisper.GetProperty("pipelines").EnumerateArray().Select(p => p.GetString()));
-        Assert.Equal(["ffmpeg"], whisper.GetProperty("prerequisites").EnumerateArray().Select(p => p.GetString()));
-        Assert.Equal(1, whisper.GetProperty("concurrency").GetInt32());
+        Assert.Equal(["audio-to-text"], speech.GetProperty("pipelines").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal(["ffmpeg"], speech.GetProperty("prerequisites").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal(1, speech.GetProperty("concurrency").GetInt32());
     }
 
     [Fact]

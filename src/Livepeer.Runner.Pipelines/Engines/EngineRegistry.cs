@@ -29,7 +29,7 @@ public sealed class EngineRegistry
     [
         new DiffusionEngine(),
         new UpscaleEngine(),
-        new WhisperEngine(),
+        new AudioToTextEngine(),
         new VoiceActivityEngine(),
         new LlmEngine(),
         new CaptioningEngine(),

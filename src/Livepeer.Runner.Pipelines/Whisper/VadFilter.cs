@@ -5,19 +5,20 @@ public sealed record VadOptions(float Threshold = 0.5f, int MinSpeechMs = 0, int
 
 /// <summary>
 /// faster-whisper's <c>vad_filter</c>: keep only the speech (Silero VAD, silero-vad's <c>get_speech_timestamps</c>
-/// hysteresis), transcribe the speech joined together, then map the chunk timestamps back to the original file.
-/// Off unless the host asks for it.
+/// hysteresis). Whisper transcribes the speech joined together and maps the chunk timestamps back to the original
+/// file; Moonshine decodes each span as its own window. Off unless the host asks for it.
 /// </summary>
 public static class VadFilter
 {
     public readonly record struct Span(int Start, int End);
 
-    public static async Task<WhisperTranscription> TranscribeSpeechOnlyAsync(
-        this WhisperModel model, SileroVad vad, float[] samples, WhisperOptions options, VadOptions? vadOptions, CancellationToken cancellationToken)
+    /// <summary>Whisper's way: the speech spans joined end to end, transcribed as one recording, the chunks mapped back.</summary>
+    public static async Task<Transcription> TranscribeJoinedSpeechAsync(
+        Func<float[], CancellationToken, Task<Transcription>> transcribe, SileroVad vad, float[] samples, VadOptions? vadOptions, CancellationToken cancellationToken)
     {
         var speech = SpeechSpans(vad.Probabilities(samples, cancellationToken), samples.Length, vadOptions ?? new VadOptions());
         if (speech.Count == 0)
-            return new WhisperTranscription("", []);
+            return new Transcription("", []);
 
         var joined = new float[speech.Sum(s => s.End - s.Start)];
         var position = 0;
@@ -27,7 +28,7 @@ public static class VadFilter
             position += span.End - span.Start;
         }
 
-        var result = await model.TranscribeAsync(joined, options, cancellationToken).ConfigureAwait(false);
+        var result = await transcribe(joined, cancellationToken).ConfigureAwait(false);
         return result with
         {
             Chunks = [.. result.Chunks.Select(c => c with { Start = ToOriginal(speech, c.Start, isEnd: false), End = c.End is { } e ? ToOriginal(speech, e, isEnd: true) : null })],

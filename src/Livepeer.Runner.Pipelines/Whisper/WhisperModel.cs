@@ -13,7 +13,7 @@ namespace Livepeer.Runner.Pipelines.Whisper;
 /// and decoded together in batches of up to <see cref="MaxBatch"/> (or one at a time when the export fixed its batch
 /// axis to 1). One request at a time runs on a model.
 /// </summary>
-public sealed class WhisperModel : IDisposable
+public sealed class WhisperModel : ISpeechRecognizer
 {
     public const int MaxBatch = 8;
 
@@ -69,14 +69,17 @@ public sealed class WhisperModel : IDisposable
     }
 
     /// <summary>Transcribes 16 kHz mono samples (see <see cref="AudioDecoder"/>).</summary>
-    public async Task<WhisperTranscription> TranscribeAsync(float[] samples, WhisperOptions options, CancellationToken cancellationToken)
+    public async Task<Transcription> TranscribeAsync(float[] samples, TranscriptionOptions options, CancellationToken cancellationToken)
     {
         var windows = await DecodeWindowsAsync(samples, options, cancellationToken).ConfigureAwait(false);
         return WhisperSegments.Build(windows, Tokenizer, Config, options.ReturnTimestamps);
     }
 
-    /// <summary>One request at a time per model: the model manager's lease holds the turn (<see cref="WhisperEngine.Concurrency"/>).</summary>
-    internal Task<IReadOnlyList<WhisperWindowResult>> DecodeWindowsAsync(float[] samples, WhisperOptions options, CancellationToken cancellationToken)
+    public Task<Transcription> TranscribeSpeechOnlyAsync(SileroVad vad, float[] samples, TranscriptionOptions options, VadOptions? vadOptions, CancellationToken cancellationToken) =>
+        VadFilter.TranscribeJoinedSpeechAsync((speech, token) => TranscribeAsync(speech, options, token), vad, samples, vadOptions, cancellationToken);
+
+    /// <summary>One request at a time per model: the model manager's lease holds the turn (<see cref="AudioToTextEngine.Concurrency"/>).</summary>
+    internal Task<IReadOnlyList<WhisperWindowResult>> DecodeWindowsAsync(float[] samples, TranscriptionOptions options, CancellationToken cancellationToken)
     {
         var task = ResolveTask(options.Task);
         var language = ResolveLanguage(options.Language);
@@ -91,7 +94,7 @@ public sealed class WhisperModel : IDisposable
         return Task.FromResult<IReadOnlyList<WhisperWindowResult>>(results);
     }
 
-    private List<WhisperWindowResult> DecodeBatch(float[] samples, WindowPlan.Window[] windows, int? language, int? task, WhisperOptions options, CancellationToken cancellationToken)
+    private List<WhisperWindowResult> DecodeBatch(float[] samples, WindowPlan.Window[] windows, int? language, int? task, TranscriptionOptions options, CancellationToken cancellationToken)
     {
         var batch = windows.Length;
         var featureSize = Config.MelBins * LogMelSpectrogram.Frames;
@@ -110,7 +113,7 @@ public sealed class WhisperModel : IDisposable
         return [.. windows.Select((w, b) => new WhisperWindowResult(w.Start, w.Length, prompts[b], generated[b]))];
     }
 
-    private List<int>[] Generate(OrtValue hidden, int[][] prompts, int[] maxTimestampIndex, WhisperOptions options, CancellationToken cancellationToken)
+    private List<int>[] Generate(OrtValue hidden, int[][] prompts, int[] maxTimestampIndex, TranscriptionOptions options, CancellationToken cancellationToken)
     {
         var maxNew = Math.Max(1, Math.Min(options.MaxNewTokens, Config.MaxLength - prompts[0].Length));
         var processor = new WhisperLogitsProcessor(Config, options.ReturnTimestamps);

@@ -3,11 +3,11 @@ namespace Livepeer.Runner.Pipelines.Whisper;
 /// <summary>Turns each window's generated ids into text and, with timestamps, into the contract's chunks.</summary>
 internal static class WhisperSegments
 {
-    public static WhisperTranscription Build(IReadOnlyList<WhisperWindowResult> windows, WhisperTokenizer tokenizer, WhisperConfig config, bool timestamps)
+    public static Transcription Build(IReadOnlyList<WhisperWindowResult> windows, WhisperTokenizer tokenizer, WhisperConfig config, bool timestamps)
     {
         var tb = config.TimestampBegin;
         var text = new System.Text.StringBuilder();
-        var chunks = new List<WhisperChunk>();
+        var chunks = new List<TranscriptChunk>();
         for (var w = 0; w < windows.Count; w++)
         {
             var window = windows[w];
@@ -17,14 +17,14 @@ internal static class WhisperSegments
                 AddChunks(chunks, ids, window, tokenizer, tb, isLast: w == windows.Count - 1);
         }
 
-        return new WhisperTranscription(text.ToString(), chunks);
+        return new Transcription(text.ToString(), chunks);
     }
 
     /// <summary>
     /// <c>&lt;|t0|&gt; text &lt;|t1|&gt;</c> is one segment; a timestamp with no text before it opens the next one.
     /// Text left open at the end of a window ends at the window's end, or stays open (null) at the end of the file.
     /// </summary>
-    private static void AddChunks(List<WhisperChunk> chunks, List<int> ids, WhisperWindowResult window, WhisperTokenizer tokenizer, int tb, bool isLast)
+    private static void AddChunks(List<TranscriptChunk> chunks, List<int> ids, WhisperWindowResult window, WhisperTokenizer tokenizer, int tb, bool isLast)
     {
         double? start = null;
         double? lastEnd = null;
@@ -58,7 +58,7 @@ internal static class WhisperSegments
             var text = tokenizer.Decode(pending, skipSpecialTokens: true, timestampBegin: tb);
             pending.Clear();
             if (text.Length > 0)
-                chunks.Add(new WhisperChunk(from, to is { } end ? Math.Max(end, from) : null, text));
+                chunks.Add(new TranscriptChunk(from, to is { } end ? Math.Max(end, from) : null, text));
         }
     }
 }

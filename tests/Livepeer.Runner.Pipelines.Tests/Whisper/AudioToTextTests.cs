@@ -23,7 +23,7 @@ public sealed class AudioToTextTests
         await using var upload = File.OpenRead(AudioFiles.Converted(name));
 
         var samples = await new AudioDecoder(new AudioDecoderOptions()).DecodeAsync(upload, CancellationToken.None);
-        var result = await model.TranscribeAsync(samples, new WhisperOptions(ReturnTimestamps: true, MaxNewTokens: 30), CancellationToken.None);
+        var result = await model.TranscribeAsync(samples, new TranscriptionOptions(ReturnTimestamps: true, MaxNewTokens: 30), CancellationToken.None);
 
         Assert.NotEmpty(result.Chunks);
         var duration = samples.Length / 16_000.0;

@@ -24,7 +24,7 @@ public sealed class KvCacheTests
         var samples = AudioFiles.ReadWav(AudioFiles.JfkWav);
         const int maxNew = 24;
         using var model = WhisperModel.Load(fixture, directory, sessions);
-        var options = new WhisperOptions(timestamps, "en", MaxNewTokens: maxNew);
+        var options = new TranscriptionOptions(timestamps, "en", MaxNewTokens: maxNew);
         var window = Assert.Single(await model.DecodeWindowsAsync(samples, options, CancellationToken.None));
 
         using var encoder = sessions.Create(fixture, Path.Combine(directory, "encoder_model.onnx"));

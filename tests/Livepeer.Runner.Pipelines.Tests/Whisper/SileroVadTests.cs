@@ -92,7 +92,7 @@ public sealed class SileroVadTests
         using var vad = Load();
         using var model = WhisperModel.Load("whisper-tiny", TestPaths.Model("tiny", "whisper-tiny"), Sessions);
 
-        var result = await model.TranscribeSpeechOnlyAsync(vad, new float[16_000 * 5], new WhisperOptions(), null, CancellationToken.None);
+        var result = await model.TranscribeSpeechOnlyAsync(vad, new float[16_000 * 5], new TranscriptionOptions(), null, CancellationToken.None);
 
         Assert.Equal("", result.Text);
         Assert.Empty(result.Chunks);
@@ -107,7 +107,7 @@ public sealed class SileroVadTests
         var samples = new float[(10 * 16_000) + speech.Length]; // 10 s of silence first
         speech.CopyTo(samples, 10 * 16_000);
 
-        var result = await model.TranscribeSpeechOnlyAsync(vad, samples, new WhisperOptions(true, "en", MaxNewTokens: 40), null, CancellationToken.None);
+        var result = await model.TranscribeSpeechOnlyAsync(vad, samples, new TranscriptionOptions(true, "en", MaxNewTokens: 40), null, CancellationToken.None);
 
         Assert.All(result.Chunks, c => Assert.InRange(c.Start, 9.5, samples.Length / 16_000.0));
     }

@@ -48,7 +48,7 @@ public sealed class WhisperModelTests
     {
         using var model = Load("whisper-tiny");
 
-        var windows = await model.DecodeWindowsAsync(Jfk.Value, new WhisperOptions(ReturnTimestamps: false), CancellationToken.None);
+        var windows = await model.DecodeWindowsAsync(Jfk.Value, new TranscriptionOptions(ReturnTimestamps: false), CancellationToken.None);
 
         // sot, <|en|> (forced_decoder_ids), <|transcribe|>, <|notimestamps|>: the real whisper-tiny ids.
         Assert.Equal([50258, 50259, 50359, 50363], Assert.Single(windows).Prompt);
@@ -59,7 +59,7 @@ public sealed class WhisperModelTests
     {
         using var model = Load("whisper-large-v3");
 
-        var windows = await model.DecodeWindowsAsync(Jfk.Value, new WhisperOptions(ReturnTimestamps: true, Language: "fr", Task: "translate"), CancellationToken.None);
+        var windows = await model.DecodeWindowsAsync(Jfk.Value, new TranscriptionOptions(ReturnTimestamps: true, Language: "fr", Task: "translate"), CancellationToken.None);
 
         Assert.Equal([50258, 50265, 50359], Assert.Single(windows).Prompt);
     }
@@ -69,7 +69,7 @@ public sealed class WhisperModelTests
     {
         using var model = Load("whisper-large-v3");
 
-        var prompt = Assert.Single(await model.DecodeWindowsAsync(Jfk.Value, new WhisperOptions(ReturnTimestamps: false), CancellationToken.None)).Prompt;
+        var prompt = Assert.Single(await model.DecodeWindowsAsync(Jfk.Value, new TranscriptionOptions(ReturnTimestamps: false), CancellationToken.None)).Prompt;
 
         Assert.Equal(4, prompt.Count);
         Assert.Contains(prompt[1], model.Config.LanguageToId.Values);
@@ -81,7 +81,7 @@ public sealed class WhisperModelTests
     {
         using var model = Load("whisper-tiny");
 
-        await Assert.ThrowsAsync<BadInputException>(() => model.TranscribeAsync(Jfk.Value, new WhisperOptions(Language: "xx"), CancellationToken.None));
+        await Assert.ThrowsAsync<BadInputException>(() => model.TranscribeAsync(Jfk.Value, new TranscriptionOptions(Language: "xx"), CancellationToken.None));
     }
 
     [Theory]
@@ -93,7 +93,7 @@ public sealed class WhisperModelTests
     {
         using var merged = Load(fixture, merged: true);
         using var split = Load(fixture, merged: false);
-        var options = new WhisperOptions(ReturnTimestamps: timestamps, Language: "en", MaxNewTokens: 40);
+        var options = new TranscriptionOptions(ReturnTimestamps: timestamps, Language: "en", MaxNewTokens: 40);
 
         var a = await merged.DecodeWindowsAsync(Jfk.Value, options, CancellationToken.None);
         var b = await split.DecodeWindowsAsync(Jfk.Value, options, CancellationToken.None);
@@ -112,7 +112,7 @@ public sealed class WhisperModelTests
         using var model = Load(fixture);
         var config = model.Config;
 
-        var windows = await model.DecodeWindowsAsync(LongSpeech(), new WhisperOptions(timestamps, "en", MaxNewTokens: 60), CancellationToken.None);
+        var windows = await model.DecodeWindowsAsync(LongSpeech(), new TranscriptionOptions(timestamps, "en", MaxNewTokens: 60), CancellationToken.None);
 
         foreach (var generated in windows.Select(w => w.Generated))
         {
@@ -133,7 +133,7 @@ public sealed class WhisperModelTests
         using var model = Load("whisper-tiny");
         var eos = model.Config.EosTokenId;
 
-        var windows = await model.DecodeWindowsAsync(LongSpeech(), new WhisperOptions(false, MaxNewTokens: maxNewTokens), CancellationToken.None);
+        var windows = await model.DecodeWindowsAsync(LongSpeech(), new TranscriptionOptions(false, MaxNewTokens: maxNewTokens), CancellationToken.None);
 
         foreach (var generated in windows.Select(w => w.Generated))
         {
@@ -149,7 +149,7 @@ public sealed class WhisperModelTests
         using var model = Load("whisper-tiny");
         var config = model.Config;
 
-        var windows = await model.DecodeWindowsAsync(LongSpeech(), new WhisperOptions(true, "en", MaxNewTokens: 100), CancellationToken.None);
+        var windows = await model.DecodeWindowsAsync(LongSpeech(), new TranscriptionOptions(true, "en", MaxNewTokens: 100), CancellationToken.None);
 
         foreach (var generated in windows.Select(w => w.Generated))
         {
@@ -166,8 +166,8 @@ public sealed class WhisperModelTests
         var samples = LongSpeech();
         var tb = model.Config.TimestampBegin;
 
-        var windows = await model.DecodeWindowsAsync(samples, new WhisperOptions(true, "en", MaxNewTokens: 100), CancellationToken.None);
-        var transcription = await model.TranscribeAsync(samples, new WhisperOptions(true, "en", MaxNewTokens: 100), CancellationToken.None);
+        var windows = await model.DecodeWindowsAsync(samples, new TranscriptionOptions(true, "en", MaxNewTokens: 100), CancellationToken.None);
+        var transcription = await model.TranscribeAsync(samples, new TranscriptionOptions(true, "en", MaxNewTokens: 100), CancellationToken.None);
 
         Assert.InRange(windows.Count, 4, 5);
         Assert.Equal(0, windows[0].StartSample);
@@ -203,7 +203,7 @@ public sealed class WhisperModelTests
     {
         using var model = Load("whisper-tiny");
         var samples = LongSpeech();
-        var options = new WhisperOptions(false, "en", MaxNewTokens: 30);
+        var options = new TranscriptionOptions(false, "en", MaxNewTokens: 30);
 
         var batched = await model.DecodeWindowsAsync(samples, options, CancellationToken.None);
         var second = batched[1];
@@ -217,7 +217,7 @@ public sealed class WhisperModelTests
     {
         using var model = Load("whisper-large-v3");
 
-        var result = await model.TranscribeAsync(new float[16_000 * 3], new WhisperOptions(true, MaxNewTokens: 20), CancellationToken.None);
+        var result = await model.TranscribeAsync(new float[16_000 * 3], new TranscriptionOptions(true, MaxNewTokens: 20), CancellationToken.None);
 
         Assert.NotNull(result.Text);
         Assert.All(result.Chunks, c => Assert.InRange(c.Start, 0, 3.0));
@@ -229,7 +229,7 @@ public sealed class WhisperModelTests
     {
         using var model = Load("whisper-tiny");
 
-        var result = await model.TranscribeAsync(Jfk.Value, new WhisperOptions(false, MaxNewTokens: 20), CancellationToken.None);
+        var result = await model.TranscribeAsync(Jfk.Value, new TranscriptionOptions(false, MaxNewTokens: 20), CancellationToken.None);
 
         Assert.Empty(result.Chunks);
     }
@@ -241,6 +241,6 @@ public sealed class WhisperModelTests
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => model.TranscribeAsync(Jfk.Value, new WhisperOptions(), cancelled.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => model.TranscribeAsync(Jfk.Value, new TranscriptionOptions(), cancelled.Token));
     }
 }

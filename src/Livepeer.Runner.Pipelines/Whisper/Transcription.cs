@@ -1,17 +1,17 @@
 namespace Livepeer.Runner.Pipelines.Whisper;
 
-/// <summary>How to transcribe one request.</summary>
+/// <summary>How to transcribe one request (shared by the speech-recognition families; each reads what it has).</summary>
 /// <param name="ReturnTimestamps">Segment timestamps (the contract's <c>return_timestamps</c> true/sentence).</param>
-/// <param name="Language">A language code (<c>en</c>) or token (<c>&lt;|en|&gt;</c>); null: the model's forced one, else detected.</param>
-/// <param name="Task"><c>transcribe</c> or <c>translate</c> (a key of <c>task_to_id</c>).</param>
-/// <param name="MaxNewTokens">Tokens generated per 30 s window at most (ai-runner's HF pipeline uses 128).</param>
-public sealed record WhisperOptions(bool ReturnTimestamps = true, string? Language = null, string Task = "transcribe", int MaxNewTokens = 128);
+/// <param name="Language">Whisper: a language code (<c>en</c>) or token (<c>&lt;|en|&gt;</c>); null: the model's forced one, else detected.</param>
+/// <param name="Task">Whisper: <c>transcribe</c> or <c>translate</c> (a key of <c>task_to_id</c>).</param>
+/// <param name="MaxNewTokens">Tokens generated per window at most (ai-runner's HF pipeline uses 128); a family may cap it lower.</param>
+public sealed record TranscriptionOptions(bool ReturnTimestamps = true, string? Language = null, string Task = "transcribe", int MaxNewTokens = 128);
 
 /// <summary>The contract's <c>TextResponse</c> content: the full text and, with timestamps, its segments.</summary>
-public sealed record WhisperTranscription(string Text, IReadOnlyList<WhisperChunk> Chunks);
+public sealed record Transcription(string Text, IReadOnlyList<TranscriptChunk> Chunks);
 
 /// <summary>One segment, in seconds from the start of the whole file; the last one's end may be unknown.</summary>
-public sealed record WhisperChunk(double Start, double? End, string Text);
+public sealed record TranscriptChunk(double Start, double? End, string Text);
 
 /// <summary>What one 30 s window decoded to (for diagnostics and tests): its place in the file, the prompt and the generated ids.</summary>
 internal sealed record WhisperWindowResult(int StartSample, int Samples, IReadOnlyList<int> Prompt, IReadOnlyList<int> Generated)
