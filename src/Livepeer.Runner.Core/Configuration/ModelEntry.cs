@@ -6,4 +6,17 @@ namespace Livepeer.Runner.Core.Configuration;
 /// <param name="Warm">Loaded at startup and never evicted.</param>
 /// <param name="Path">A model folder or a single .onnx file; absolute. Null: resolve <see cref="ModelId"/> under MODEL_DIR.</param>
 /// <param name="KeepAlive">How long the model stays loaded when idle; null: the global RUNNER_KEEP_ALIVE_SECONDS.</param>
-public sealed record ModelEntry(string Pipeline, string ModelId, bool Warm, string? Path = null, TimeSpan? KeepAlive = null);
+/// <param name="Capacity">The aiModels.json <c>capacity</c>: how many requests at once go-livepeer may send (the Live Runner advertises it).</param>
+/// <param name="Price">The Live Runner's USD price (<c>price_info</c>); null: none advertised.</param>
+public sealed record ModelEntry(string Pipeline, string ModelId, bool Warm, string? Path = null, TimeSpan? KeepAlive = null, int Capacity = 1, LivePrice? Price = null);
+
+/// <summary>
+/// A Live Runner price in go-livepeer's registration shape: <paramref name="Price"/> US dollars per
+/// <paramref name="Unit"/> (<c>hour</c>, <c>720p</c>: per hour of 720p30 pixels, or <c>fixed</c>: per request).
+/// </summary>
+public sealed record LivePrice(decimal Price, string Unit)
+{
+    public static readonly IReadOnlyList<string> Units = ["hour", "720p", "fixed"];
+
+    public string Currency => "usd";
+}
