@@ -193,7 +193,7 @@ public sealed class LiveHeartbeatTests : IAsyncLifetime
 }
 
 /// <summary>A logger provider that keeps every formatted line (and its scopes' values) for assertions.</summary>
-internal sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalScope
+public sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalScope
 {
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
     private IExternalScopeProvider _scopes = new LoggerExternalScopeProvider();
