@@ -47,7 +47,9 @@ internal sealed partial class LiveHeartbeat(
         while (!cancellationToken.IsCancellationRequested)
         {
             TimeSpan delay;
-            switch (await BeatAsync(cancellationToken))
+            // A beat in flight is not cut short by shutdown: a registration the orchestrator has made must be known
+            // here, so that it is unregistered (each beat is bounded by its own timeout).
+            switch (await BeatAsync(CancellationToken.None))
             {
                 case Outcome.Accepted:
                     failures = 0;

@@ -15,6 +15,7 @@ internal sealed partial class LiveRegistrar : IHostedLifecycleService, IDisposab
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private Task[] _loops = [];
+    private int _disposed;
 
     public LiveRegistrar(LiveRunnerSettings settings, IReadOnlyList<LiveRegistration> registrations, LiveAdvert advert, Func<LiveRegistration, bool> ready,
         TimeProvider time, ILogger logger, HttpMessageHandler? handler = null)
@@ -41,7 +42,15 @@ internal sealed partial class LiveRegistrar : IHostedLifecycleService, IDisposab
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         await _stop.CancelAsync();
-        await Task.WhenAll(_loops);
+        try
+        {
+            await Task.WhenAll(_loops).WaitAsync(UnregisterTimeout, _time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // A beat still waiting on the orchestrator: unregister what is known.
+        }
+
         using var deadline = new CancellationTokenSource(UnregisterTimeout, _time);
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         await Task.WhenAll(Heartbeats.Select(h => h.UnregisterAsync(bounded.Token)));
@@ -55,8 +64,11 @@ internal sealed partial class LiveRegistrar : IHostedLifecycleService, IDisposab
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Idempotent: the container holds this instance twice, as itself and as a hosted service.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
         _stop.Cancel();
         _stop.Dispose();
         _http.Dispose();
