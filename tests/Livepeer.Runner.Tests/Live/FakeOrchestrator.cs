@@ -51,6 +51,9 @@ internal sealed class FakeOrchestrator : IAsyncDisposable
 
     public ConcurrentQueue<(string RunnerId, string Authorization, int Status)> Unregistrations { get; } = new();
 
+    /// <summary>Every Livepeer-Session-Token the proxy sent (callback credentials the runner must never log).</summary>
+    public ConcurrentQueue<string> SessionTokens { get; } = new();
+
     /// <summary>Requests the proxy forwarded (it had capacity), by runner id.</summary>
     public ConcurrentQueue<(string RunnerId, string Path, int Status)> Forwarded { get; } = new();
 
@@ -232,7 +235,9 @@ internal sealed class FakeOrchestrator : IAsyncDisposable
                 request.Headers.Remove(name);
             request.Headers.Add("Livepeer-Runner-Route", id);
             request.Headers.Add("Livepeer-Session-Id", sessionId);
-            request.Headers.Add("Livepeer-Session-Token", SessionToken(runner, sessionId));
+            var token = SessionToken(runner, sessionId);
+            SessionTokens.Enqueue(token);
+            request.Headers.Add("Livepeer-Session-Token", token);
             request.Headers.Add("Livepeer-Session-Control", $"{Url.ToString().TrimEnd('/')}/runner/{id}/session/{sessionId}");
 
             using var response = await _upstream.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);

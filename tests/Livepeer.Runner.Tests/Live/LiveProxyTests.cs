@@ -19,6 +19,7 @@ public sealed class LiveProxyTests : IAsyncLifetime
 
     private readonly string _dir = Directory.CreateTempSubdirectory("live-proxy-").FullName;
     private readonly LateHandler _upstream = new();
+    private readonly CapturingLoggerProvider _logs = new();
     private FakeOrchestrator _orchestrator = null!;
     private RunnerHost _host = null!;
     private HttpClient _gateway = null!;
@@ -43,7 +44,7 @@ public sealed class LiveProxyTests : IAsyncLifetime
             ["LIVE_RUNNER_ORCHESTRATOR"] = _orchestrator.Url.ToString(),
             ["LIVE_RUNNER_SECRET_FILE"] = secretFile,
             ["RUNNER_PUBLIC_URL"] = "http://runner.test:8000",
-        });
+        }, services => services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(_logs));
         _upstream.Inner = _host.Server.CreateHandler();
         _gateway = new HttpClient { BaseAddress = _orchestrator.Url };
 
@@ -113,6 +114,39 @@ public sealed class LiveProxyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ProxyCapacity_IsTheProxysOwn503_AndFreesWhenTheRequestEnds()
+    {
+        var held = _upstream.Hold();
+        var first = UpscaleAsync(X2);
+        await held.Entered;
+
+        using (var refused = await UpscaleAsync(X2))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal("text/plain", refused.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(FakeOrchestrator.NoCapacity, (await refused.Content.ReadAsStringAsync()).Trim());
+        }
+
+        held.Release();
+        using (var response = await first)
+            await response.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse");
+        using var next = await UpscaleAsync(X2);
+        await next.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse");
+    }
+
+    [Fact]
+    public async Task InjectedHeaders_LogTheSessionIdAsTheRequestId_AndNeverTheToken()
+    {
+        using var response = await UpscaleAsync(X4);
+        await response.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse");
+
+        var token = Assert.Single(_orchestrator.SessionTokens);
+        Assert.Contains(_logs.Lines, l => l.Contains("request_id=session_", StringComparison.Ordinal) && l.Contains($"runner_route={_ids[X4]}", StringComparison.Ordinal));
+        Assert.DoesNotContain(_logs.Lines, l => l.Contains(token, StringComparison.Ordinal) || l.Contains(Secret, StringComparison.Ordinal));
+        Assert.DoesNotContain(_logs.Lines, l => _orchestrator.HeartbeatSecretOf(_ids[X4]) is { } secret && l.Contains(secret, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Health_ThroughItsAbsoluteUrl_IsOk()
     {
         using var runner = new HttpClient(_host.Server.CreateHandler(), disposeHandler: true);
@@ -136,17 +170,43 @@ public sealed class LiveProxyTests : IAsyncLifetime
         return Pipelines.Media.ImageDecoder.Decode(Requests.DecodePngDataUrl(url), long.MaxValue).Width;
     }
 
-    /// <summary>The proxy's way to the runner, set once the runner's in-memory server exists.</summary>
+    /// <summary>
+    /// The proxy's way to the runner, set once the runner's in-memory server exists. <see cref="Hold"/> keeps the next
+    /// forwarded request from reaching the runner until released, so a proxy slot is in use for as long as a test needs.
+    /// </summary>
     private sealed class LateHandler : HttpMessageHandler
     {
         private HttpMessageInvoker? _inner;
+        private Gate? _gate;
 
         public HttpMessageHandler Inner
         {
             set => _inner = new HttpMessageInvoker(value);
         }
 
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            (_inner ?? throw new InvalidOperationException("the runner is not started")).SendAsync(request, cancellationToken);
+        public Gate Hold() => _gate = new Gate();
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Exchange(ref _gate, null) is { } gate)
+                await gate.PassAsync();
+            return await (_inner ?? throw new InvalidOperationException("the runner is not started")).SendAsync(request, cancellationToken);
+        }
+    }
+
+    private sealed class Gate
+    {
+        private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Entered => _entered.Task.WaitAsync(TimeSpan.FromSeconds(60));
+
+        public void Release() => _released.TrySetResult();
+
+        public Task PassAsync()
+        {
+            _entered.TrySetResult();
+            return _released.Task;
+        }
     }
 }
