@@ -44,6 +44,9 @@ internal sealed class FakeOrchestrator : IAsyncDisposable
 
     public string Secret { get; }
 
+    /// <summary>When set, every heartbeat fails field validation (400) with this message, as a misconfigured registration does.</summary>
+    public string? RefuseWith { get; set; }
+
     public Uri Url { get; private set; } = null!;
 
     /// <summary>Every heartbeat as received, in order, with its answer.</summary>
@@ -116,7 +119,7 @@ internal sealed class FakeOrchestrator : IAsyncDisposable
         }
 
         // Field validation comes before authentication (LR normalizeHeartbeat).
-        if (Validate(body) is { } problem)
+        if ((RefuseWith ?? Validate(body)) is { } problem)
             return Record(body, "", authorization, false, Results.Text(problem, statusCode: 400));
 
         var id = Text(body, "runner_id")?.Trim() ?? "";

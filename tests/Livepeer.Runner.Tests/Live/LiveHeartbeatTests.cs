@@ -20,16 +20,19 @@ public sealed class LiveHeartbeatTests : IAsyncLifetime
     private readonly Channel<TimeSpan> _sleeps = Channel.CreateUnbounded<TimeSpan>();
     private readonly CapturingLoggerProvider _logs = new();
     private FakeOrchestrator _orchestrator = null!;
-    private LiveRegistrar _registrar = null!;
+    private LiveRegistrar? _registrar;
     private bool _ready = true;
 
     private static readonly LiveRegistration Registration = new(
         new ModelEntry("text-to-image", "SG161222/RealVisXL_V4.0_Lightning", Warm: false, Capacity: 2, Price: new LivePrice(0.5m, "hour")),
         "text-to-image--SG161222--RealVisXL_V4.0_Lightning");
 
-    public async ValueTask InitializeAsync()
-    {
+    public async ValueTask InitializeAsync() =>
         _orchestrator = await FakeOrchestrator.StartAsync(Secret, _time, new SocketsHttpHandler());
+
+    /// <summary>Starts the registrar: its first beat goes out at once.</summary>
+    private async Task StartAsync()
+    {
         var settings = new LiveRunnerSettings(_orchestrator.Url, Secret, PublicUrl, TlsInsecure: false);
         var advert = new LiveAdvert(PublicUrl, "1.2.3", new LiveGpu("GPU-1234", "NVIDIA H100", 81559));
         _registrar = new LiveRegistrar(settings, [Registration], advert, _ => _ready, _time, _logs.CreateLogger("live"));
@@ -39,7 +42,7 @@ public sealed class LiveHeartbeatTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        _registrar.Dispose();
+        _registrar?.Dispose();
         await _orchestrator.DisposeAsync();
     }
 
@@ -57,6 +60,7 @@ public sealed class LiveHeartbeatTests : IAsyncLifetime
     [Fact]
     public async Task FirstBeat_BootstrapsWithTheRawSecretAndTheFullBody()
     {
+        await StartAsync();
         var beat = await _orchestrator.NextBeatAsync();
 
         Assert.True(beat.Bootstrap);
@@ -80,6 +84,7 @@ public sealed class LiveHeartbeatTests : IAsyncLifetime
     [Fact]
     public async Task LaterBeats_UseTheHeartbeatSecretAndRepeatTheWholeBody()
     {
+        await StartAsync();
         var first = await _orchestrator.NextBeatAsync();
         await AdvanceToNextBeatAsync();
         var second = await _orchestrator.NextBeatAsync();
@@ -94,6 +99,7 @@ public sealed class LiveHeartbeatTests : IAsyncLifetime
     [Fact]
     public async Task Beats_AreNeverMoreThanTheTtlApart()
     {
+        await StartAsync();
         var beats = new List<FakeOrchestrator.Beat> { await _orchestrator.NextBeatAsync() };
         for (var i = 0; i < 12; i++)
         {
@@ -109,6 +115,7 @@ public sealed class LiveHeartbeatTests : IAsyncLifetime
     [Fact]
     public async Task ExpiredRunner_ReBootstrapsWithTheSameIdOnceSwept()
     {
+        await StartAsync();
         var first = await _orchestrator.NextBeatAsync();
         _orchestrator.Expire(first.RunnerId);
         await AdvanceToNextBeatAsync();
@@ -130,6 +137,7 @@ public sealed class LiveHeartbeatTests : IAsyncLifetime
     [Fact]
     public async Task SweptRunner_ReBootstrapsAtOnceWithTheSameId()
     {
+        await StartAsync();
         var first = await _orchestrator.NextBeatAsync();
         _orchestrator.Forget(first.RunnerId);
         await AdvanceToNextBeatAsync();
@@ -151,8 +159,23 @@ public sealed class LiveHeartbeatTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task BadRequest_IsAConfigurationError_RetriedSlowly()
+    {
+        _orchestrator.RefuseWith = "price_info is required on-chain";
+        await StartAsync();
+        var refused = await _orchestrator.NextBeatAsync();
+        var wait = await AdvanceToNextBeatAsync();
+        var again = await _orchestrator.NextBeatAsync();
+
+        Assert.Equal((400, 400), (refused.Status, again.Status));
+        Assert.Equal(LiveHeartbeat.ConfigurationRetry, wait);
+        Assert.Contains(_logs.Lines, l => l.Contains("configuration error", StringComparison.Ordinal) && l.Contains("price_info is required on-chain", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task StatusIsUnavailable_WhileTheModelCannotServe()
     {
+        await StartAsync();
         await _orchestrator.NextBeatAsync();
         _ready = false;
         await AdvanceToNextBeatAsync();
@@ -166,11 +189,12 @@ public sealed class LiveHeartbeatTests : IAsyncLifetime
     [Fact]
     public async Task Shutdown_UnregistersWithTheHeartbeatSecret()
     {
+        await StartAsync();
         var first = await _orchestrator.NextBeatAsync();
         var secret = _orchestrator.HeartbeatSecretOf(first.RunnerId);
         await NextSleepAsync();
 
-        await _registrar.StoppingAsync(CancellationToken.None);
+        await _registrar!.StoppingAsync(CancellationToken.None);
 
         var unregistered = Assert.Single(_orchestrator.Unregistrations);
         Assert.Equal((first.RunnerId, secret, 204), unregistered);
@@ -180,12 +204,13 @@ public sealed class LiveHeartbeatTests : IAsyncLifetime
     [Fact]
     public async Task Secrets_NeverAppearInLogs()
     {
+        await StartAsync();
         var first = await _orchestrator.NextBeatAsync();
         await AdvanceToNextBeatAsync();
         await _orchestrator.NextBeatAsync();
         var secret = _orchestrator.HeartbeatSecretOf(first.RunnerId)!;
         await NextSleepAsync();
-        await _registrar.StoppingAsync(CancellationToken.None);
+        await _registrar!.StoppingAsync(CancellationToken.None);
 
         Assert.Contains(_logs.Lines, l => l.Contains(first.RunnerId, StringComparison.Ordinal));
         Assert.DoesNotContain(_logs.Lines, l => l.Contains(Secret, StringComparison.Ordinal) || l.Contains(secret, StringComparison.Ordinal));
