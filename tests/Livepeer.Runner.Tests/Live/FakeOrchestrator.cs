@@ -33,6 +33,7 @@ internal sealed class FakeOrchestrator : IAsyncDisposable
     private readonly HttpClient _upstream;
     private readonly ConcurrentDictionary<string, Runner> _runners = new(StringComparer.Ordinal);
     private readonly Channel<Beat> _beats = Channel.CreateUnbounded<Beat>();
+    private int _disposed;
 
     private FakeOrchestrator(WebApplication app, string secret, TimeProvider time, HttpMessageHandler upstream)
     {
@@ -312,6 +313,8 @@ internal sealed class FakeOrchestrator : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
         await _app.StopAsync();
         await _app.DisposeAsync();
         _upstream.Dispose();

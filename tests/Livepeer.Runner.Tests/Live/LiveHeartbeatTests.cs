@@ -173,6 +173,20 @@ public sealed class LiveHeartbeatTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UnreachableOrchestrator_IsRetriedWithABackOffThatNeverExceedsTheInterval()
+    {
+        await _orchestrator.DisposeAsync();
+        await StartAsync();
+
+        var waits = new List<TimeSpan>();
+        for (var i = 0; i < 5; i++)
+            waits.Add(await AdvanceToNextBeatAsync());
+
+        Assert.Equal([1, 2, 4, 5, 5], waits.Select(w => w.TotalSeconds));
+        Assert.Contains(_logs.Lines, l => l.Contains("heartbeat for app=text-to-image/SG161222/RealVisXL_V4.0_Lightning failed", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task StatusIsUnavailable_WhileTheModelCannotServe()
     {
         await StartAsync();
