@@ -22,7 +22,7 @@ internal sealed partial class LiveHeartbeat(
     public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan DefaultTtl = TimeSpan.FromSeconds(20);
 
-    /// <summary>How long before a refused registration (400, wrong secret, dynamic registration disabled) is tried again.</summary>
+    /// <summary>How long before a refused registration (a 400, or a 401 to the orchestrator secret) is tried again.</summary>
     public static readonly TimeSpan ConfigurationRetry = TimeSpan.FromSeconds(60);
 
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
