@@ -97,11 +97,11 @@ public static class ModelCatalogLoader
         return new ModelEntry(pipeline, modelId, warm, path, keepAlive, ReadCapacity(element, index, pipeline, modelId), ReadPrice(element, index, pipeline, modelId));
     }
 
-    /// <summary>go-livepeer's aiModels.json <c>capacity</c>: a whole number of at least 1 (absent: 1).</summary>
-    private static int ReadCapacity(JsonElement element, int index, string pipeline, string modelId)
+    /// <summary>go-livepeer's aiModels.json <c>capacity</c>: a whole number of at least 1, or absent (null).</summary>
+    private static int? ReadCapacity(JsonElement element, int index, string pipeline, string modelId)
     {
         if (!element.TryGetProperty("capacity", out var c) || c.ValueKind == JsonValueKind.Null)
-            return 1;
+            return null;
         return c.ValueKind == JsonValueKind.Number && c.TryGetInt32(out var capacity) && capacity >= 1
             ? capacity
             : throw new RunnerConfigurationException($"{Describe(index, pipeline, modelId)}: 'capacity' must be a whole number of at least 1.");

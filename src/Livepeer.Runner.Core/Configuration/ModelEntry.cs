@@ -6,9 +6,9 @@ namespace Livepeer.Runner.Core.Configuration;
 /// <param name="Warm">Loaded at startup and never evicted.</param>
 /// <param name="Path">A model folder or a single .onnx file; absolute. Null: resolve <see cref="ModelId"/> under MODEL_DIR.</param>
 /// <param name="KeepAlive">How long the model stays loaded when idle; null: the global RUNNER_KEEP_ALIVE_SECONDS.</param>
-/// <param name="Capacity">The aiModels.json <c>capacity</c>: how many requests at once go-livepeer may send (the Live Runner advertises it).</param>
+/// <param name="Capacity">go-livepeer's aiModels.json <c>capacity</c>: how many requests at once go-livepeer may send (the Live Runner advertises it; null: 1).</param>
 /// <param name="Price">The Live Runner's USD price (<c>price_info</c>); null: none advertised.</param>
-public sealed record ModelEntry(string Pipeline, string ModelId, bool Warm, string? Path = null, TimeSpan? KeepAlive = null, int Capacity = 1, LivePrice? Price = null);
+public sealed record ModelEntry(string Pipeline, string ModelId, bool Warm, string? Path = null, TimeSpan? KeepAlive = null, int? Capacity = null, LivePrice? Price = null);
 
 /// <summary>
 /// A Live Runner price in go-livepeer's registration shape: <paramref name="Price"/> US dollars per

@@ -67,10 +67,10 @@ internal sealed record LiveAdvert(Uri PublicUrl, string Version, LiveGpu? Gpu)
 
     public StaticRunnerEntry StaticEntry(LiveRegistration registration) => new(
         registration.Label, registration.App, registration.RunnerUrl(PublicUrl), registration.HealthUrl(PublicUrl), Mode,
-        registration.Entry.Capacity, Gpu, Version, LivePriceInfo.Of(registration.Entry.Price));
+        registration.Capacity, Gpu, Version, LivePriceInfo.Of(registration.Entry.Price));
 
     public HeartbeatRequest Heartbeat(LiveRegistration registration, string runnerId, bool ready) => new(
-        runnerId, registration.Label, registration.RunnerUrl(PublicUrl), registration.App, Mode, registration.Entry.Capacity,
+        runnerId, registration.Label, registration.RunnerUrl(PublicUrl), registration.App, Mode, registration.Capacity,
         ready ? "ready" : "unavailable", Gpu, Version, LivePriceInfo.Of(registration.Entry.Price));
 }
 

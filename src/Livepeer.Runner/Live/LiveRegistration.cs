@@ -17,6 +17,9 @@ internal sealed record LiveRegistration(ModelEntry Entry, string Label)
     /// <summary>What discovery and the signer match on, exactly: <c>&lt;pipeline&gt;/&lt;model_id&gt;</c>.</summary>
     public string App => Entry.Pipeline + "/" + Entry.ModelId;
 
+    /// <summary>What the registration advertises: the entry's <c>capacity</c>, else go-livepeer's own default of 1.</summary>
+    public int Capacity => Entry.Capacity ?? 1;
+
     /// <summary>Where go-livepeer reaches this registration: the runner's public URL and the prefix.</summary>
     public string RunnerUrl(Uri publicUrl) => publicUrl.GetLeftPart(UriPartial.Path).TrimEnd('/') + Prefix;
 
