@@ -1,6 +1,14 @@
 using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Hosting;
+using Livepeer.Runner.Live;
+
+if (args is [RunnersJsonCommand.Name, .. var options])
+{
+    // The same configuration as serving: every setting comes from the environment (see RunnerSettings).
+    var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+    return RunnersJsonCommand.Run(options, name => configuration[name], Console.Out, Console.Error);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 try

@@ -48,14 +48,15 @@ public sealed class ModelCatalogLoaderTests : IDisposable
         var path = Write("""
             [
               {"pipeline":"upscale","model_id":"a/x4","warm":true,"path":"x4","url":"http://ignored","capacity":2,"price_per_unit":1},
-              {"pipeline":"text-to-image","model_id":"SG161222/RealVisXL_V4.0_Lightning"}
+              {"pipeline":"text-to-image","model_id":"SG161222/RealVisXL_V4.0_Lightning","price_info":{"price":0.25,"unit":"720p"}}
             ]
             """);
 
         var entries = ModelCatalogLoader.Load(new RunnerSettings { ModelsConfigPath = path });
 
+        // go-livepeer's "capacity" is the Live Runner's advertised capacity; "url" and "price_per_unit" stay ignored.
         Assert.Equal(new ModelEntry("upscale", "a/x4", true, Path.Combine(_dir, "x4"), Capacity: 2), entries[0]);
-        Assert.Equal(new ModelEntry("text-to-image", "SG161222/RealVisXL_V4.0_Lightning", false), entries[1]);
+        Assert.Equal(new ModelEntry("text-to-image", "SG161222/RealVisXL_V4.0_Lightning", false, Price: new LivePrice(0.25m, "720p")), entries[1]);
     }
 
     [Theory]
@@ -69,6 +70,9 @@ public sealed class ModelCatalogLoaderTests : IDisposable
     [InlineData("""[{"pipeline":"upscale","model_id":"a/b","warm":"yes"}]""", "'warm' must be true or false")]
     [InlineData("""[{"pipeline":"upscale","model_id":"a/b","path":"missing-folder"}]""", "missing-folder' does not exist")]
     [InlineData("""[{"pipeline":"upscale","model_id":7}]""", "'model_id' must be a string")]
+    [InlineData("""[{"pipeline":"upscale","model_id":"a/b","capacity":-1}]""", "'capacity' must be a whole number of at least 1")]
+    [InlineData("""[{"pipeline":"upscale","model_id":"a/b","price_info":{"price":0}}]""", "'price_info.price' must be a positive number")]
+    [InlineData("""[{"pipeline":"upscale","model_id":"a/b","price_info":{"price":1,"unit":"second"}}]""", "'price_info.unit' must be one of hour, 720p, fixed")]
     [InlineData("""[ not json""", "is not valid JSON")]
     [InlineData("""[]""", "lists no models")]
     public void BadModelsConfig_FailsNamingTheEntry(string json, string expected)

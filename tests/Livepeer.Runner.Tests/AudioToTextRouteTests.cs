@@ -29,7 +29,7 @@ public sealed class AudioToTextRouteTests(WhisperRunner runner) : IClassFixture<
         using var response = await _client.PostAsync("/audio-to-text", Requests.Form("audio", Asset(folder, file),
             ("model_id", model), ("return_timestamps", "true"), ("metadata", """{"duration":"11"}""")));
 
-        var json = await response.ReadJsonAsync(HttpStatusCode.OK);
+        var json = await response.ReadValidJsonAsync(HttpStatusCode.OK, "TextResponse");
         Assert.Equal(JsonValueKind.String, json.GetProperty("text").ValueKind);
         foreach (var chunk in json.GetProperty("chunks").EnumerateArray())
         {
@@ -89,7 +89,7 @@ public sealed class AudioToTextRouteTests(WhisperRunner runner) : IClassFixture<
 
         using var response = await _client.PostAsync("/audio-to-text", Requests.Form("audio", audio, ("model_id", "openai/whisper-tiny")));
 
-        var json = await response.ReadJsonAsync(HttpStatusCode.OK);
+        var json = await response.ReadValidJsonAsync(HttpStatusCode.OK, "TextResponse");
         Assert.Equal(JsonValueKind.String, json.GetProperty("text").ValueKind);
         AssertChunksInside(json, 113_600 / 16_000.0 + 0.05);
     }
@@ -99,7 +99,7 @@ public sealed class AudioToTextRouteTests(WhisperRunner runner) : IClassFixture<
     {
         var silence = await ConvertAsync(["-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono"], "wav", "-t", "3");
         using var response = await _client.PostAsync("/audio-to-text", Requests.Form("audio", silence));
-        AssertChunksInside(await response.ReadJsonAsync(HttpStatusCode.OK), 3.05);
+        AssertChunksInside(await response.ReadValidJsonAsync(HttpStatusCode.OK, "TextResponse"), 3.05);
     }
 
     [Fact]
@@ -112,7 +112,7 @@ public sealed class AudioToTextRouteTests(WhisperRunner runner) : IClassFixture<
 
         using var response = await _client.PostAsync("/audio-to-text", Requests.Form("audio", audio, ("metadata", """{"duration":"95"}""")));
 
-        var json = await response.ReadJsonAsync(HttpStatusCode.OK);
+        var json = await response.ReadValidJsonAsync(HttpStatusCode.OK, "TextResponse");
         AssertChunksInside(json, 95.05);
         Assert.Contains(json.GetProperty("chunks").EnumerateArray(), c => c.GetProperty("timestamp")[0].GetDouble() >= 30);
     }
@@ -123,7 +123,7 @@ public sealed class AudioToTextRouteTests(WhisperRunner runner) : IClassFixture<
     public async Task TimestampsOff_GiveNoChunks(string value)
     {
         using var response = await _client.PostAsync("/audio-to-text", Requests.Form("audio", Asset("speech", "cards", "001.wav"), ("return_timestamps", value)));
-        Assert.Empty((await response.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("chunks").EnumerateArray());
+        Assert.Empty((await response.ReadValidJsonAsync(HttpStatusCode.OK, "TextResponse")).GetProperty("chunks").EnumerateArray());
     }
 
     [Fact]
@@ -160,7 +160,7 @@ public sealed class AudioToTextRouteTests(WhisperRunner runner) : IClassFixture<
         Assert.Equal(message, await bad.ReadErrorAsync(status));
 
         using var good = await _client.PostAsync("/audio-to-text", Requests.Form("audio", Asset("speech", "cards", "002.wav")));
-        await good.ReadJsonAsync(HttpStatusCode.OK);
+        await good.ReadValidJsonAsync(HttpStatusCode.OK, "TextResponse");
     }
 
     [Fact]
@@ -193,7 +193,7 @@ public sealed class VadFilterRouteTests(VadWhisperRunner runner) : IClassFixture
 
         using var response = await _client.PostAsync("/audio-to-text", Requests.Form("audio", silence));
 
-        var json = await response.ReadJsonAsync(HttpStatusCode.OK);
+        var json = await response.ReadValidJsonAsync(HttpStatusCode.OK, "TextResponse");
         Assert.Equal("", json.GetProperty("text").GetString());
         Assert.Empty(json.GetProperty("chunks").EnumerateArray());
     }
@@ -203,7 +203,7 @@ public sealed class VadFilterRouteTests(VadWhisperRunner runner) : IClassFixture
     {
         using var response = await _client.PostAsync("/audio-to-text", Requests.Form("audio", File.ReadAllBytes(TestPaths.Asset("speech", "jfk.wav"))));
 
-        var json = await response.ReadJsonAsync(HttpStatusCode.OK);
+        var json = await response.ReadValidJsonAsync(HttpStatusCode.OK, "TextResponse");
         foreach (var chunk in json.GetProperty("chunks").EnumerateArray())
             Assert.InRange(chunk.GetProperty("timestamp")[0].GetDouble(), 0, 11.0);
     }

@@ -62,7 +62,7 @@ public sealed class DiffusionRouteTests(DiffusionRunner runner) : IClassFixture<
     {
         using var response = await _client.PostAsync("/text-to-image", TextToImage(modelId, ""","seed":42,"num_images_per_prompt":2"""));
 
-        var images = Images(await response.ReadJsonAsync(HttpStatusCode.OK));
+        var images = Images(await response.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse"));
         Assert.Equal([42L, 43L], images.Select(i => i.Seed));
         Assert.All(images, i => Assert.False(i.Nsfw));
         Assert.All(images, i => Assert.Equal((64, 48), (Decode(i.Url).Width, Decode(i.Url).Height)));
@@ -75,8 +75,8 @@ public sealed class DiffusionRouteTests(DiffusionRunner runner) : IClassFixture<
         using var pair = await _client.PostAsync("/text-to-image/", TextToImage(DiffusionRunner.Sd15, ""","seed":42,"num_images_per_prompt":2"""));
         using var single = await _client.PostAsync("/text-to-image", TextToImage(DiffusionRunner.Sd15, ""","seed":43"""));
 
-        var second = Images(await pair.ReadJsonAsync(HttpStatusCode.OK))[1];
-        var alone = Assert.Single(Images(await single.ReadJsonAsync(HttpStatusCode.OK)));
+        var second = Images(await pair.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse"))[1];
+        var alone = Assert.Single(Images(await single.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse")));
         Assert.Equal(alone, second);
     }
 
@@ -84,11 +84,11 @@ public sealed class DiffusionRouteTests(DiffusionRunner runner) : IClassFixture<
     public async Task TextToImage_WithoutSeed_ReportsTheRandomSeedItUsed()
     {
         using var response = await _client.PostAsync("/text-to-image", TextToImage(DiffusionRunner.Sd15));
-        var image = Assert.Single(Images(await response.ReadJsonAsync(HttpStatusCode.OK)));
+        var image = Assert.Single(Images(await response.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse")));
         Assert.InRange(image.Seed, 0, uint.MaxValue);
 
         using var again = await _client.PostAsync("/text-to-image", TextToImage(DiffusionRunner.Sd15, $$""","seed":{{image.Seed}}"""));
-        Assert.Equal(image.Url, Assert.Single(Images(await again.ReadJsonAsync(HttpStatusCode.OK))).Url);
+        Assert.Equal(image.Url, Assert.Single(Images(await again.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse"))).Url);
     }
 
     [Theory]
@@ -136,7 +136,7 @@ public sealed class DiffusionRouteTests(DiffusionRunner runner) : IClassFixture<
     public async Task EmptyLorasObject_DisablesAdapters()
     {
         using var response = await _client.PostAsync("/text-to-image", TextToImage(DiffusionRunner.Sd15, ""","loras":"{}","seed":1"""));
-        Assert.Single(Images(await response.ReadJsonAsync(HttpStatusCode.OK)));
+        Assert.Single(Images(await response.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse")));
     }
 
     [Fact]
@@ -145,7 +145,7 @@ public sealed class DiffusionRouteTests(DiffusionRunner runner) : IClassFixture<
         using var guided = await _client.PostAsync("/text-to-image", TextToImage(DiffusionRunner.Lightning, ""","seed":9"""));
         using var unguided = await _client.PostAsync("/text-to-image", TextToImage(DiffusionRunner.Lightning, ""","seed":9,"guidance_scale":0"""));
 
-        Assert.Equal(Images(await unguided.ReadJsonAsync(HttpStatusCode.OK)), Images(await guided.ReadJsonAsync(HttpStatusCode.OK)));
+        Assert.Equal(Images(await unguided.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse")), Images(await guided.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse")));
     }
 
     [Fact]
@@ -154,7 +154,7 @@ public sealed class DiffusionRouteTests(DiffusionRunner runner) : IClassFixture<
         using var guided = await _client.PostAsync("/text-to-image", TextToImage(DiffusionRunner.Sd15, ""","seed":9"""));
         using var unguided = await _client.PostAsync("/text-to-image", TextToImage(DiffusionRunner.Sd15, ""","seed":9,"guidance_scale":1"""));
 
-        Assert.NotEqual(Images(await unguided.ReadJsonAsync(HttpStatusCode.OK)), Images(await guided.ReadJsonAsync(HttpStatusCode.OK)));
+        Assert.NotEqual(Images(await unguided.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse")), Images(await guided.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse")));
     }
 
     [Theory]
@@ -165,8 +165,8 @@ public sealed class DiffusionRouteTests(DiffusionRunner runner) : IClassFixture<
         using var first = await _client.PostAsync(route, ImageToImage(modelId, ("seed", "5"), ("num_images_per_prompt", "2")));
         using var again = await _client.PostAsync(route, ImageToImage(modelId, ("seed", "5"), ("num_images_per_prompt", "2")));
 
-        var images = Images(await first.ReadJsonAsync(HttpStatusCode.OK));
-        Assert.Equal(images, Images(await again.ReadJsonAsync(HttpStatusCode.OK)));
+        var images = Images(await first.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse"));
+        Assert.Equal(images, Images(await again.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse")));
         Assert.Equal([5L, 6L], images.Select(i => i.Seed));
         Assert.All(images, i => Assert.Equal((128, 128), (Decode(i.Url).Width, Decode(i.Url).Height)));
     }
@@ -177,7 +177,7 @@ public sealed class DiffusionRouteTests(DiffusionRunner runner) : IClassFixture<
         using var light = await _client.PostAsync("/image-to-image", ImageToImage(DiffusionRunner.Sdxl, ("seed", "5"), ("strength", "0.5")));
         using var full = await _client.PostAsync("/image-to-image", ImageToImage(DiffusionRunner.Sdxl, ("seed", "5"), ("strength", "1.0")));
 
-        Assert.NotEqual(Images(await light.ReadJsonAsync(HttpStatusCode.OK)), Images(await full.ReadJsonAsync(HttpStatusCode.OK)));
+        Assert.NotEqual(Images(await light.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse")), Images(await full.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse")));
     }
 
     [Fact]
@@ -191,7 +191,7 @@ public sealed class DiffusionRouteTests(DiffusionRunner runner) : IClassFixture<
     public async Task ImageToImage_NoImagesRequested_AnswersAnEmptyList()
     {
         using var response = await _client.PostAsync("/image-to-image", ImageToImage(DiffusionRunner.Pix2Pix, ("num_images_per_prompt", "0")));
-        Assert.Empty(Images(await response.ReadJsonAsync(HttpStatusCode.OK)));
+        Assert.Empty(Images(await response.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse")));
     }
 
     [Fact]

@@ -43,7 +43,7 @@ public sealed class DiffusionSizeRouteTests(DiffusionRunner runner) : IClassFixt
 
     private async Task<byte[]> SinglePngAsync(HttpResponseMessage response)
     {
-        var images = (await response.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("images");
+        var images = (await response.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse")).GetProperty("images");
         Assert.Equal(1, images.GetArrayLength());
         return Requests.DecodePngDataUrl(images[0].GetProperty("url").GetString()!);
     }
@@ -178,7 +178,7 @@ public sealed class FixedShapeDiffusionRouteTests(FixedShapeDiffusionRunner runn
     public async Task SizeWithinTheExports_GivesExactlyThatSize(int width, int height)
     {
         using var response = await TextToImageAsync(width, height);
-        var url = (await response.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("images")[0].GetProperty("url").GetString()!;
+        var url = (await response.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse")).GetProperty("images")[0].GetProperty("url").GetString()!;
         var image = ImageDecoder.Decode(Requests.DecodePngDataUrl(url), long.MaxValue);
         Assert.Equal((width, height), (image.Width, image.Height));
     }

@@ -45,7 +45,7 @@ public sealed class DiffusionUpscaleRouteTests(DiffusionUpscalerRunner runner) :
     private async Task<(RgbImage Image, byte[] Png, long Seed)> UpscaleAsync(string route, byte[] png, params (string, string)[] fields)
     {
         using var response = await _client.PostAsync(route, Requests.Form("image", png, fields));
-        var media = Assert.Single((await response.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("images").EnumerateArray());
+        var media = Assert.Single((await response.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse")).GetProperty("images").EnumerateArray());
         Assert.False(media.GetProperty("nsfw").GetBoolean());
         var bytes = Requests.DecodePngDataUrl(media.GetProperty("url").GetString()!);
         return (ImageDecoder.Decode(bytes, long.MaxValue), bytes, media.GetProperty("seed").GetInt64());
@@ -189,7 +189,7 @@ public sealed class CheckedUpscaleRouteTests(CheckedUpscalerRunner runner) : ICl
         Array.Fill(input.Pixels, shade);
         var png = PngEncoder.Encode(input, 1);
         using var response = await _client.PostAsync("/upscale", Requests.Form("image", png, ("prompt", "x"), ("seed", "3"), ("num_inference_steps", "2"), ("safety_check", safetyCheck)));
-        var media = (await response.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("images")[0];
+        var media = (await response.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse")).GetProperty("images")[0];
         var image = ImageDecoder.Decode(Requests.DecodePngDataUrl(media.GetProperty("url").GetString()!), long.MaxValue);
         return (image.Pixels, media.GetProperty("nsfw").GetBoolean());
     }

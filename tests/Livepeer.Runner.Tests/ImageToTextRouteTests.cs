@@ -32,7 +32,7 @@ public sealed class ImageToTextRouteTests(CaptioningRunner runner) : IClassFixtu
     private async Task<string> CaptionAsync(byte[] image, params (string Name, string Value)[] fields)
     {
         using var response = await _client.PostAsync("/image-to-text", Requests.Form("image", image, fields));
-        var json = await response.ReadJsonAsync(HttpStatusCode.OK);
+        var json = await response.ReadValidJsonAsync(HttpStatusCode.OK, "ImageToTextResponse");
         Assert.Equal(["text"], json.EnumerateObject().Select(p => p.Name));
         return json.GetProperty("text").GetString()!;
     }
@@ -51,7 +51,7 @@ public sealed class ImageToTextRouteTests(CaptioningRunner runner) : IClassFixtu
     {
         var first = await CaptionAsync(Chelsea, ("model_id", "test/tiny-blip"));
         using var response = await _client.PostAsync("/image-to-text/", Requests.Form("image", Chelsea));
-        var second = (await response.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("text").GetString();
+        var second = (await response.ReadValidJsonAsync(HttpStatusCode.OK, "ImageToTextResponse")).GetProperty("text").GetString();
 
         Assert.Equal(first, second);
     }

@@ -45,11 +45,11 @@ public sealed class LlmRouteTests(LlmRunner runner) : IClassFixture<LlmRunner>
     {
         using var response = await _client.PostAsync("/llm", Requests.Json(Body(stream: false)));
 
-        var json = await response.ReadJsonAsync(HttpStatusCode.OK);
+        var json = await response.ReadValidJsonAsync(HttpStatusCode.OK, "LLMResponse");
         Assert.StartsWith("chatcmpl-", json.GetProperty("id").GetString());
         Assert.Equal("karpathy/stories260K", json.GetProperty("model").GetString());
         var choice = json.GetProperty("choices")[0];
-        Assert.Equal(JsonValueKind.Null, choice.GetProperty("delta").ValueKind);
+        Assert.False(choice.TryGetProperty("delta", out _), "an unused delta is omitted, not null");
         Assert.Equal("assistant", choice.GetProperty("message").GetProperty("role").GetString());
         Assert.Equal(Expected, Prompt + choice.GetProperty("message").GetProperty("content").GetString());
         Assert.Equal("length", choice.GetProperty("finish_reason").GetString());
@@ -66,10 +66,11 @@ public sealed class LlmRouteTests(LlmRunner runner) : IClassFixture<LlmRunner>
         Assert.Equal("text/event-stream; charset=utf-8", response.Content.Headers.ContentType?.ToString());
         var events = Events(await response.Content.ReadAsStringAsync(), out var tail);
         Assert.Equal("data: [DONE]\n\n", tail);
+        Assert.All(events, e => ContractSchemas.AssertValid("LLMResponse", e));
         Assert.Single(events.Select(e => e.GetProperty("id").GetString()).Distinct());
         var choices = events.Select(e => e.GetProperty("choices")[0]).ToList();
         Assert.All(choices[..^1], c => Assert.Equal("", c.GetProperty("finish_reason").GetString()));
-        Assert.All(choices, c => Assert.Equal(JsonValueKind.Null, c.GetProperty("message").ValueKind));
+        Assert.All(choices, c => Assert.False(c.TryGetProperty("message", out _), "an unused message is omitted, not null"));
         Assert.Equal("length", choices[^1].GetProperty("finish_reason").GetString());
         Assert.Equal("", choices[^1].GetProperty("delta").GetProperty("content").GetString());
         Assert.Equal(Expected, Prompt + string.Concat(choices.Select(c => c.GetProperty("delta").GetProperty("content").GetString())));
@@ -82,7 +83,7 @@ public sealed class LlmRouteTests(LlmRunner runner) : IClassFixture<LlmRunner>
         var replies = await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
         {
             using var response = await _client.PostAsync("/llm", Requests.Json(Body(stream: false, maxTokens: 60)));
-            return (await response.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString();
+            return (await response.ReadValidJsonAsync(HttpStatusCode.OK, "LLMResponse")).GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString();
         }));
 
         Assert.All(replies, text => Assert.StartsWith(text!, Expected[Prompt.Length..]));
@@ -111,7 +112,7 @@ public sealed class LlmRouteTests(LlmRunner runner) : IClassFixture<LlmRunner>
     public async Task GqaFixture_ServesThroughTheSameRoute()
     {
         using var response = await _client.PostAsync("/llm", Requests.Json(Body(stream: false, maxTokens: 4, model: "tiny/llama")));
-        var json = await response.ReadJsonAsync(HttpStatusCode.OK);
+        var json = await response.ReadValidJsonAsync(HttpStatusCode.OK, "LLMResponse");
         Assert.Equal(4, json.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
     }
 

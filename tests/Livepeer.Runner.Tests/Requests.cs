@@ -40,10 +40,18 @@ internal static class Requests
         return JsonDocument.Parse(body).RootElement.Clone();
     }
 
-    /// <summary>Asserts the handled-error envelope <c>{"detail":{"msg":…}}</c> and returns the message.</summary>
-    public static async Task<string> ReadErrorAsync(this HttpResponseMessage response, HttpStatusCode expected)
+    /// <summary>Asserts the status and that the JSON body validates strictly against the contract's schema <paramref name="schema"/>.</summary>
+    public static async Task<JsonElement> ReadValidJsonAsync(this HttpResponseMessage response, HttpStatusCode expected, string schema)
     {
         var json = await response.ReadJsonAsync(expected);
+        ContractSchemas.AssertValid(schema, json);
+        return json;
+    }
+
+    /// <summary>Asserts the handled-error envelope <c>{"detail":{"msg":…}}</c> (strictly the contract's HTTPError) and returns the message.</summary>
+    public static async Task<string> ReadErrorAsync(this HttpResponseMessage response, HttpStatusCode expected)
+    {
+        var json = await response.ReadValidJsonAsync(expected, "HTTPError");
         var detail = json.GetProperty("detail");
         Assert.Equal(JsonValueKind.Object, detail.ValueKind);
         return detail.GetProperty("msg").GetString()!;
@@ -52,7 +60,7 @@ internal static class Requests
     /// <summary>Asserts FastAPI's 422 body and returns its errors as (type, loc, msg).</summary>
     public static async Task<List<(string Type, string Loc, string Msg)>> ReadValidationAsync(this HttpResponseMessage response)
     {
-        var json = await response.ReadJsonAsync(HttpStatusCode.UnprocessableEntity);
+        var json = await response.ReadValidJsonAsync(HttpStatusCode.UnprocessableEntity, "HTTPValidationError");
         return json.GetProperty("detail").EnumerateArray()
             .Select(e => (e.GetProperty("type").GetString()!, string.Join(".", e.GetProperty("loc").EnumerateArray().Select(l => l.ToString())), e.GetProperty("msg").GetString()!))
             .ToList();

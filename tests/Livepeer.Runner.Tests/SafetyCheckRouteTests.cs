@@ -43,7 +43,7 @@ public sealed class SafetyCheckRouteTests(SafetyCheckRunner runner) : IClassFixt
     {
         using var response = await _client.PostAsync("/text-to-image", TextToImage(SafetyCheckRunner.WithChecker, safetyCheck: true));
 
-        var images = Images(await response.ReadJsonAsync(HttpStatusCode.OK));
+        var images = Images(await response.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse"));
         Assert.Equal([(1L, false), (2L, true)], images.Select(i => (i.Seed, i.Nsfw)));
         Assert.False(AllBlack(images[0].Image));
         Assert.True(AllBlack(images[1].Image));
@@ -56,8 +56,8 @@ public sealed class SafetyCheckRouteTests(SafetyCheckRunner runner) : IClassFixt
         using var on = await _client.PostAsync("/text-to-image", TextToImage(SafetyCheckRunner.WithChecker, safetyCheck: true));
         using var off = await _client.PostAsync("/text-to-image", TextToImage(SafetyCheckRunner.WithChecker, safetyCheck: false));
 
-        var checkedImages = Images(await on.ReadJsonAsync(HttpStatusCode.OK));
-        var plain = Images(await off.ReadJsonAsync(HttpStatusCode.OK));
+        var checkedImages = Images(await on.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse"));
+        var plain = Images(await off.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse"));
         Assert.All(plain, i => Assert.False(i.Nsfw));
         Assert.All(plain, i => Assert.False(AllBlack(i.Image)));
         // The clean image is the same either way; the flagged one is only blacked out when checked.
@@ -69,7 +69,7 @@ public sealed class SafetyCheckRouteTests(SafetyCheckRunner runner) : IClassFixt
     {
         using var response = await _client.PostAsync("/text-to-image", TextToImage(SafetyCheckRunner.WithoutChecker, safetyCheck: true));
 
-        var images = Images(await response.ReadJsonAsync(HttpStatusCode.OK));
+        var images = Images(await response.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse"));
         Assert.Equal(2, images.Count);
         Assert.All(images, i => Assert.False(i.Nsfw));
         Assert.All(images, i => Assert.False(AllBlack(i.Image)));
@@ -85,8 +85,8 @@ public sealed class SafetyCheckRouteTests(SafetyCheckRunner runner) : IClassFixt
         using var on = await _client.PostAsync("/image-to-image", Request(safetyCheck: true));
         using var off = await _client.PostAsync("/image-to-image", Request(safetyCheck: false));
 
-        var checkedImages = Images(await on.ReadJsonAsync(HttpStatusCode.OK));
-        var plain = Images(await off.ReadJsonAsync(HttpStatusCode.OK));
+        var checkedImages = Images(await on.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse"));
+        var plain = Images(await off.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse"));
         Assert.Equal(2, checkedImages.Count);
         Assert.All(checkedImages.Concat(plain), i => Assert.False(i.Nsfw));
         Assert.Equal(plain.Select(i => i.Image.Pixels), checkedImages.Select(i => i.Image.Pixels));

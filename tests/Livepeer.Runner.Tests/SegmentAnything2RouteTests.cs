@@ -24,7 +24,7 @@ public sealed class SegmentAnything2RouteTests(SegmentationRunner runner) : ICla
     private async Task<(float[][][] Masks, float[] Scores, float[][][] Logits)> SegmentAsync(params (string Name, string Value)[] fields)
     {
         using var response = await _client.PostAsync("/segment-anything-2", Requests.Form("image", Shapes, fields));
-        var json = await response.ReadJsonAsync(HttpStatusCode.OK);
+        var json = await response.ReadValidJsonAsync(HttpStatusCode.OK, "MasksResponse");
         Assert.Equal(["masks", "scores", "logits"], json.EnumerateObject().Select(p => p.Name));
         // Each field is the Python str() of a nested float list; for finite values that is JSON.
         return (Parse<float[][][]>(json, "masks"), Parse<float[]>(json, "scores"), Parse<float[][][]>(json, "logits"));

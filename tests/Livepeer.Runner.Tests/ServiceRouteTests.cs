@@ -26,7 +26,7 @@ public sealed partial class ServiceRouteTests(ManyModelsRunner runner) : IClassF
     public async Task Version_ReportsTheFirstModelAndASemver()
     {
         using var response = await _client.GetAsync("/version");
-        var json = await response.ReadJsonAsync(HttpStatusCode.OK);
+        var json = await response.ReadValidJsonAsync(HttpStatusCode.OK, "Version");
         Assert.Equal("upscale", json.GetProperty("pipeline").GetString());
         Assert.Equal("upscalerjs/esrgan-slim-x4", json.GetProperty("model_id").GetString());
         Assert.Matches(SemVer(), json.GetProperty("version").GetString());

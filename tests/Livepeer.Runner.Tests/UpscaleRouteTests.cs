@@ -22,7 +22,7 @@ public sealed class UpscaleRouteTests(ManyModelsRunner runner) : IClassFixture<M
         using var response = await _client.PostAsync(route, Requests.Form("image", Requests.Fixture,
             ("prompt", "a sharp photo"), ("model_id", modelId), ("safety_check", "true"), ("seed", "42"), ("num_inference_steps", "75")));
 
-        var json = await response.ReadJsonAsync(HttpStatusCode.OK);
+        var json = await response.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse");
         var media = Assert.Single(json.GetProperty("images").EnumerateArray());
         Assert.Equal(42, media.GetProperty("seed").GetInt64());
         Assert.False(media.GetProperty("nsfw").GetBoolean());
@@ -42,7 +42,7 @@ public sealed class UpscaleRouteTests(ManyModelsRunner runner) : IClassFixture<M
             fields.Add(("seed", seed));
         using var response = await _client.PostAsync("/upscale", Requests.Form("image", Requests.Fixture, [.. fields]));
 
-        var media = (await response.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("images")[0];
+        var media = (await response.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse")).GetProperty("images")[0];
         Assert.InRange(media.GetProperty("seed").GetInt64(), 0, uint.MaxValue);
     }
 
@@ -61,7 +61,7 @@ public sealed class UpscaleRouteTests(ManyModelsRunner runner) : IClassFixture<M
         Assert.StartsWith("Unable to decode the image", await corrupt.ReadErrorAsync(HttpStatusCode.BadRequest));
 
         using var next = await _client.PostAsync("/upscale", Requests.Form("image", Requests.Fixture, ("prompt", "x"), ("model_id", "upscalerjs/esrgan-slim-x2")));
-        await next.ReadJsonAsync(HttpStatusCode.OK);
+        await next.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse");
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class UpscaleRouteTests(ManyModelsRunner runner) : IClassFixture<M
         {
             using var response = await _client.PostAsync("/upscale", Requests.Form("image", Requests.Fixture,
                 ("prompt", "x"), ("seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("model_id", seed % 2 == 0 ? "upscalerjs/esrgan-slim-x2" : "")));
-            return (seed, await response.ReadJsonAsync(HttpStatusCode.OK));
+            return (seed, await response.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse"));
         });
 
         foreach (var (seed, json) in await Task.WhenAll(requests))

@@ -94,15 +94,36 @@ public static class ModelCatalogLoader
                 : throw new RunnerConfigurationException($"{Describe(index, pipeline, modelId)}: 'keep_alive' must be a number of seconds (0: unload when idle, negative: never).");
         }
 
-        int? capacity = null;
-        if (element.TryGetProperty("capacity", out var c) && c.ValueKind != JsonValueKind.Null)
-        {
-            capacity = c.ValueKind == JsonValueKind.Number && c.TryGetInt32(out var n) && n >= 1
-                ? n
-                : throw new RunnerConfigurationException($"{Describe(index, pipeline, modelId)}: 'capacity' must be a whole number of at least 1.");
-        }
+        return new ModelEntry(pipeline, modelId, warm, path, keepAlive, ReadCapacity(element, index, pipeline, modelId), ReadPrice(element, index, pipeline, modelId));
+    }
 
-        return new ModelEntry(pipeline, modelId, warm, path, keepAlive, capacity);
+    /// <summary>go-livepeer's aiModels.json <c>capacity</c>: a whole number of at least 1, or absent (null).</summary>
+    private static int? ReadCapacity(JsonElement element, int index, string pipeline, string modelId)
+    {
+        if (!element.TryGetProperty("capacity", out var c) || c.ValueKind == JsonValueKind.Null)
+            return null;
+        return c.ValueKind == JsonValueKind.Number && c.TryGetInt32(out var capacity) && capacity >= 1
+            ? capacity
+            : throw new RunnerConfigurationException($"{Describe(index, pipeline, modelId)}: 'capacity' must be a whole number of at least 1.");
+    }
+
+    /// <summary>The Live Runner's <c>price_info</c>: <c>{"price": positive USD, "currency": "usd", "unit": "hour" | "720p" | "fixed"}</c>.</summary>
+    private static LivePrice? ReadPrice(JsonElement element, int index, string pipeline, string modelId)
+    {
+        if (!element.TryGetProperty("price_info", out var p) || p.ValueKind == JsonValueKind.Null)
+            return null;
+        var name = Describe(index, pipeline, modelId);
+        if (p.ValueKind != JsonValueKind.Object)
+            throw new RunnerConfigurationException($"{name}: 'price_info' must be an object {{\"price\", \"currency\", \"unit\"}}.");
+        if (!p.TryGetProperty("price", out var price) || price.ValueKind != JsonValueKind.Number || !price.TryGetDecimal(out var usd) || usd <= 0)
+            throw new RunnerConfigurationException($"{name}: 'price_info.price' must be a positive number of US dollars.");
+        var currency = p.TryGetProperty("currency", out var cur) && cur.ValueKind != JsonValueKind.Null ? cur.ToString().Trim().ToLowerInvariant() : "usd";
+        if (cur.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null or JsonValueKind.String) || currency != "usd")
+            throw new RunnerConfigurationException($"{name}: 'price_info.currency' must be \"usd\".");
+        var unit = p.TryGetProperty("unit", out var u) && u.ValueKind != JsonValueKind.Null ? u.ToString().Trim().ToLowerInvariant() : "hour";
+        if (u.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null or JsonValueKind.String) || !LivePrice.Units.Contains(unit))
+            throw new RunnerConfigurationException($"{name}: 'price_info.unit' must be one of {string.Join(", ", LivePrice.Units)}.");
+        return new LivePrice(usd, unit);
     }
 
     private static string? ReadString(JsonElement element, string name, int index)

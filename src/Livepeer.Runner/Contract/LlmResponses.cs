@@ -5,7 +5,8 @@ namespace Livepeer.Runner.Contract;
 #pragma warning disable CA1720 // "object" is the OpenAI field name.
 
 
-// /llm's LLMResponse (RUNNER-CONTRACT §2.7): every field written, "delta"/"message" null where unused.
+// /llm's LLMResponse (RUNNER-CONTRACT §2.7). "delta"/"message" are omitted where unused: the schema's LLMChoice has
+// them as LLMMessage objects, so null fails a strict validator, and go-livepeer reads an absent one as nil.
 
 public sealed record LlmUsage(int PromptTokens, int CompletionTokens, int TotalTokens)
 {
@@ -14,7 +15,11 @@ public sealed record LlmUsage(int PromptTokens, int CompletionTokens, int TotalT
 
 public sealed record LlmMessageBody(string Role, string Content);
 
-public sealed record LlmChoice(int Index, string FinishReason, LlmMessageBody? Delta, LlmMessageBody? Message);
+public sealed record LlmChoice(
+    int Index,
+    string FinishReason,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LlmMessageBody? Delta,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LlmMessageBody? Message);
 
 public sealed record LlmResponse(string Id, string Model, long Created, LlmUsage Usage, IReadOnlyList<LlmChoice> Choices);
 

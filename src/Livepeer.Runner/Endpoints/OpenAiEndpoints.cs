@@ -30,7 +30,7 @@ internal static class OpenAiEndpoints
     }
 
     /// <summary>POST /v1/chat/completions: auth first (OpenAI's order), then the body, then the same LLM engine as /llm.</summary>
-    private static PipelineEndpoint<OpenAiChatRequest> ChatCompletions(IServiceProvider services)
+    internal static PipelineEndpoint<OpenAiChatRequest> ChatCompletions(IServiceProvider services)
     {
         var llm = services.GetRequiredService<LlmPipeline>();
         var clock = services.GetRequiredService<TimeProvider>();

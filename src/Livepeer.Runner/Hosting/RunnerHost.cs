@@ -4,6 +4,7 @@ using Livepeer.Runner.Core.Models;
 using Livepeer.Runner.Diagnostics;
 using Livepeer.Runner.Endpoints;
 using Livepeer.Runner.Http;
+using Livepeer.Runner.Live;
 using Livepeer.Runner.Onnx;
 using Livepeer.Runner.Pipelines;
 using Livepeer.Runner.Pipelines.Engines;
@@ -70,6 +71,7 @@ internal static partial class RunnerHost
         services.AddSingleton<Pipelines.Segmentation.SegmentAnything2Pipeline>();
         services.AddSingleton<Pipelines.Speech.TextToSpeechPipeline>();
         services.AddHostedService<WarmupService>();
+        builder.AddLiveRunner(catalog);
         services.AddOpenApi(OpenApiDocument.Configure);
         services.ConfigureHttpJsonOptions(json =>
         {
@@ -103,10 +105,12 @@ internal static partial class RunnerHost
 
         app.UseJsonFallbacks();
         app.UseRouting();
+        app.UseLiveRequestLog(logger);
         app.MapServiceRoutes();
         var routeServices = RouteServices.From(services);
         app.MapPipelines(FrontEnd.Batch, routeServices);
         app.MapOpenAi(routeServices);
+        app.MapLive(routeServices);
         app.MapMetrics("/metrics", metrics.Registry);
         app.MapOpenApi("/openapi.json");
         app.MapScalarApiReference("/docs", scalar => scalar.WithOpenApiRoutePattern("/openapi.json").WithTitle("Livepeer.Runner"));
