@@ -15,7 +15,7 @@ public sealed class LiveRunner : ConfiguredRunner
     public const string X2 = "/live/upscale--upscalerjs--esrgan-slim-x2";
     public const string Llm = "/live/llm--karpathy--stories260K";
     public const string NoFiles = "/live/text-to-image--SG161222--RealVisXL_V4.0_Lightning";
-    public const string NoEngine = "/live/text-to-speech--parler-tts--parler-tts-large-v1";
+    public const string NoEngine = "/live/image-to-video--stabilityai--stable-video-diffusion-img2vid-xt";
 
     public CapturingLoggerProvider Logs { get; } = new();
 
@@ -28,7 +28,7 @@ public sealed class LiveRunner : ConfiguredRunner
             new { pipeline = "upscale", model_id = "upscalerjs/esrgan-slim-x2", warm = false, path = Path.Combine(esrgan, "x2", "model.onnx"), capacity = 2 },
             new { pipeline = "llm", model_id = "karpathy/stories260K", warm = false, path = TestPaths.Asset("llm", "stories260K") },
             new { pipeline = "text-to-image", model_id = "SG161222/RealVisXL_V4.0_Lightning", warm = false },
-            new { pipeline = "text-to-speech", model_id = "parler-tts/parler-tts-large-v1", warm = false },
+            new { pipeline = "image-to-video", model_id = "stabilityai/stable-video-diffusion-img2vid-xt", warm = false },
         ];
     }
 
