@@ -26,8 +26,6 @@ public sealed class AudioDecoder(AudioDecoderOptions options)
 
     // Demuxer names as ffmpeg lists them (`ffmpeg -formats`); a probed format outside this list is refused.
     private const string AllowedDemuxers = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,mp3,flac,wav,ogg,aac";
-    private const int StderrLimit = 4096;
-
     public AudioDecoderOptions Options { get; } = options;
 
     /// <summary>True when <c>ffmpeg -version</c> runs; the host checks this at startup to report a missing package clearly.</summary>
@@ -85,7 +83,7 @@ public sealed class AudioDecoder(AudioDecoderOptions options)
         var token = timeout.Token;
         try
         {
-            var stderr = ReadBoundedAsync(process.StandardError, token);
+            var stderr = StderrTail.ReadAsync(process.StandardError, token);
             var feed = FeedAsync(upload, process.StandardInput.BaseStream, token);
             var pcm = await ReadPcmAsync(process.StandardOutput.BaseStream, (maxSamples + 1) * sizeof(float), token).ConfigureAwait(false);
             if (pcm.Length / sizeof(float) > maxSamples)
@@ -196,21 +194,6 @@ public sealed class AudioDecoder(AudioDecoderOptions options)
         }
 
         return pcm.ToArray();
-    }
-
-    private static async Task<string> ReadBoundedAsync(StreamReader stderr, CancellationToken cancellationToken)
-    {
-        var text = new StringBuilder();
-        var buffer = new char[1024];
-        int read;
-        while ((read = await stderr.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            text.Append(buffer, 0, read);
-            if (text.Length > StderrLimit)
-                text.Remove(0, text.Length - StderrLimit); // keep the tail: the final error is there
-        }
-
-        return text.ToString().Trim();
     }
 
     private static string Describe(long inputBytes, int exitCode, string stderr) =>

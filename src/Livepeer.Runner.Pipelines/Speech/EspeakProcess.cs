@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;
 using Livepeer.Runner.Core.Errors;
+using Livepeer.Runner.Pipelines.Media;
 
 namespace Livepeer.Runner.Pipelines.Speech;
 
@@ -14,8 +15,6 @@ internal sealed record EspeakRun(int ExitCode, byte[] Stdout, bool StdoutOverflo
 /// </summary>
 internal static class EspeakProcess
 {
-    private const int StderrLimit = 4096;
-
     /// <exception cref="EngineUnavailableException">espeak-ng cannot be started.</exception>
     /// <exception cref="TimeoutException">It did not finish within <paramref name="timeout"/>.</exception>
     public static async Task<EspeakRun> RunAsync(
@@ -49,7 +48,7 @@ internal static class EspeakProcess
             var token = timer.Token;
             try
             {
-                var stderr = ReadTailAsync(process.StandardError, token);
+                var stderr = StderrTail.ReadAsync(process.StandardError, token);
                 var feed = FeedAsync(stdin ?? [], process.StandardInput.BaseStream, token);
                 var (stdout, overflowed) = await ReadBoundedAsync(process.StandardOutput.BaseStream, stdoutLimit, token).ConfigureAwait(false);
                 if (overflowed)
@@ -109,21 +108,6 @@ internal static class EspeakProcess
         }
 
         return (output.ToArray(), false);
-    }
-
-    private static async Task<string> ReadTailAsync(StreamReader stderr, CancellationToken cancellationToken)
-    {
-        var text = new StringBuilder();
-        var buffer = new char[1024];
-        int read;
-        while ((read = await stderr.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            text.Append(buffer, 0, read);
-            if (text.Length > StderrLimit)
-                text.Remove(0, text.Length - StderrLimit);
-        }
-
-        return text.ToString().Trim();
     }
 
     private static void Kill(Process process)
