@@ -215,6 +215,22 @@ public sealed class RequestAdmissionTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Measuring_StopsAfterAFewRequestsOfASizeClass()
+    {
+        await ResidentAsync("a");
+        for (var i = 0; i < 4; i++)
+        {
+            using (await _manager.AcquireAsync(Request("a", 100), CancellationToken.None))
+                Interlocked.Add(ref _memory.Used, 10);
+        }
+
+        using (await _manager.AcquireAsync(Request("a", 100), CancellationToken.None))
+            Interlocked.Add(ref _memory.Used, 500);
+
+        Assert.Equal(10, _manager.Measured("upscale", "a", 100));
+    }
+
+    [Fact]
     public async Task Admission_IsReportedForMetrics()
     {
         using (await _manager.AcquireAsync(Request("a", 10), CancellationToken.None))

@@ -19,7 +19,10 @@ namespace Livepeer.Runner.Core.Models;
 public sealed partial class ModelManager
 {
     private readonly LinkedList<Waiter> _queue = new();
-    private readonly Dictionary<(string Pipeline, string ModelId, int SizeClass), long> _measured = [];
+    /// <summary>Requests of one model and size class measured before measuring stops (it costs two memory reads a request).</summary>
+    private const int SamplesPerSizeClass = 4;
+
+    private readonly Dictionary<(string Pipeline, string ModelId, int SizeClass), (long Bytes, int Samples)> _measured = [];
     private int _running;
     private long _reservedBytes;
 
@@ -37,7 +40,7 @@ public sealed partial class ModelManager
     public long? Measured(string pipeline, string modelId, long estimateBytes)
     {
         lock (_gate)
-            return _measured.TryGetValue((pipeline, modelId, SizeClass(estimateBytes)), out var bytes) ? bytes : null;
+            return _measured.TryGetValue((pipeline, modelId, SizeClass(estimateBytes)), out var measured) ? measured.Bytes : null;
     }
 
     internal enum Admission
@@ -51,8 +54,8 @@ public sealed partial class ModelManager
         DeviceBusy,
     }
 
-    /// <summary>What a request reserves while it runs, and the size class its measurement is filed under.</summary>
-    internal readonly record struct Demand(long Bytes, int SizeClass);
+    /// <summary>What a request reserves while it runs, the size class its measurement is filed under, and whether it is still measured.</summary>
+    internal readonly record struct Demand(long Bytes, int SizeClass, bool Measure);
 
     private sealed class Waiter(Slot slot, Demand demand, long enqueuedAt)
     {
@@ -85,7 +88,7 @@ public sealed partial class ModelManager
         // A measurement raises the reservation, but never so far that the request could not run at all.
         var sizeClass = SizeClass(estimate);
         var measured = _measured.GetValueOrDefault((slot.Entry.Pipeline, slot.Entry.ModelId, sizeClass));
-        return new Demand(Math.Min(Math.Max(estimate, measured), room), sizeClass);
+        return new Demand(Math.Min(Math.Max(estimate, measured.Bytes), room), sizeClass, measured.Samples < SamplesPerSizeClass);
     }
 
     /// <summary>Admits one request if it can run now; with <paramref name="victims"/>, idle models may be unloaded for its activations.</summary>
@@ -227,10 +230,11 @@ public sealed partial class ModelManager
             _running--;
             _reservedBytes -= demand.Bytes;
             // Filed only when nothing else ran meanwhile, so the growth is this request's.
-            if (growth is > 0 and var measured && _running == 0)
+            if (growth is { } measured && _running == 0)
             {
                 var key = (slot.Entry.Pipeline, slot.Entry.ModelId, demand.SizeClass);
-                _measured[key] = Math.Max(_measured.GetValueOrDefault(key), measured);
+                var (bytes, samples) = _measured.GetValueOrDefault(key);
+                _measured[key] = (Math.Max(bytes, measured), samples + 1);
             }
 
             Signal();

@@ -85,7 +85,7 @@ public sealed partial class ModelManager : IAsyncDisposable
                 demand = DemandLocked(slot, request);
                 slot.Leases++;
                 admitted = _queue.Count == 0 && TryAdmitLocked(slot, demand.Bytes, victims: null) == Admission.Admitted;
-                alone = admitted && _running == 1;
+                alone = admitted && _running == 1 && demand.Measure;
             }
             else
             {
