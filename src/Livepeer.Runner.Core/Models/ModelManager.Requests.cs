@@ -144,18 +144,18 @@ public sealed partial class ModelManager
                 Finish(victim, model, freed, UnloadReason.Evicted);
             if (waiter.IsAdmitted && waiter.Node is null)
             {
-                Raise(new RequestEvent(RequestEventKind.Admitted, slot.Entry, Device.Name));
+                RaiseStep(RequestEventKind.Admitted, slot.Entry, Device.Name);
                 return new ModelLease(this, slot, waiter.Demand, measuredFrom: null);
             }
 
-            Raise(new RequestEvent(RequestEventKind.Queued, slot.Entry, Device.Name));
+            RaiseStep(RequestEventKind.Queued, slot.Entry, Device.Name);
             // The waiters ahead may all be held back by their own busy models: then this one may pass at once.
             PumpAndFinish();
             return await WaitForTurnAsync(waiter, cancellationToken).ConfigureAwait(false);
         }
         catch (ModelBusyException busy)
         {
-            Raise(new RequestEvent(RequestEventKind.Rejected, slot.Entry, Device.Name, Reason: busy.Reason));
+            RaiseStep(RequestEventKind.Rejected, slot.Entry, Device.Name, reason: busy.Reason);
             Release(slot);
             throw;
         }
@@ -198,7 +198,7 @@ public sealed partial class ModelManager
 
     private ModelLease Admitted(Waiter waiter)
     {
-        Raise(new RequestEvent(RequestEventKind.Admitted, waiter.Slot.Entry, Device.Name, _time.GetElapsedTime(waiter.EnqueuedAt)));
+        RaiseStep(RequestEventKind.Admitted, waiter.Slot.Entry, Device.Name, _time.GetElapsedTime(waiter.EnqueuedAt));
         return new ModelLease(this, waiter.Slot, waiter.Demand, measuredFrom: null);
     }
 
@@ -240,17 +240,21 @@ public sealed partial class ModelManager
             Signal();
         }
 
-        Raise(new RequestEvent(RequestEventKind.Finished, slot.Entry, Device.Name));
+        RaiseStep(RequestEventKind.Finished, slot.Entry, Device.Name);
         PumpAndFinish();
     }
 
     /// <summary>Admits waiters in queue order while the device has room, then wakes them and unloads any victims outside the lock.</summary>
     private void PumpAndFinish()
     {
-        List<Waiter> admitted = [];
-        List<(Slot Slot, IDisposable Model, long Freed)> victims = [];
+        List<Waiter> admitted;
+        List<(Slot Slot, IDisposable Model, long Freed)> victims;
         lock (_gate)
         {
+            if (_queue.Count == 0)
+                return; // the usual case: nothing to wake, nothing to allocate
+            admitted = [];
+            victims = [];
             for (var node = _queue.First; node is not null;)
             {
                 var next = node.Next;

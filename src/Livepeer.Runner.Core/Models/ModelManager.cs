@@ -102,7 +102,7 @@ public sealed partial class ModelManager : IAsyncDisposable
 
         if (!admitted)
             return AwaitAdmissionAsync(slot, load, request, cancellationToken);
-        Raise(new RequestEvent(RequestEventKind.Admitted, entry, Device.Name));
+        RaiseStep(RequestEventKind.Admitted, entry, Device.Name);
         // Only a request that runs alone on the device can have its memory growth measured.
         return new ValueTask<ModelLease>(new ModelLease(this, slot, demand, alone ? _memory.UsedBytes() : null));
     }
@@ -278,7 +278,12 @@ public sealed partial class ModelManager : IAsyncDisposable
 
     private void Raise(ModelEvent change) => Changed?.Invoke(change);
 
-    private void Raise(RequestEvent step) => Requests?.Invoke(step);
+    /// <summary>Builds the event only when someone listens, so the warm path allocates nothing without metrics.</summary>
+    private void RaiseStep(RequestEventKind kind, ModelEntry entry, string device, TimeSpan waited = default, BusyReason? reason = null)
+    {
+        if (Requests is { } listeners)
+            listeners(new RequestEvent(kind, entry, device, waited, reason));
+    }
 
     private static Exception Typed(ModelEntry entry, Exception error) => error switch
     {
