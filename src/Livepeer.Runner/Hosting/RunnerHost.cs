@@ -39,6 +39,9 @@ internal static partial class RunnerHost
         });
         if (settings.VerboseLogging)
             builder.Logging.SetMinimumLevel(LogLevel.Debug);
+        else
+            // ASP.NET Core writes several Information lines per request; the runner writes one (Diagnostics/RequestLog).
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
         var services = builder.Services;
         services.AddSingleton(settings);
