@@ -15,7 +15,8 @@ internal static partial class PipelineRoutes
     {
         var route = app.MapPost(frontEnd.RoutePrefix + endpoint.Route, (Delegate)((HttpContext context) => HandleAsync(context, frontEnd, endpoint, services)))
             .WithName(frontEnd.RoutePrefix.Length == 0 ? endpoint.Name : frontEnd.RoutePrefix + "/" + endpoint.Name)
-            .WithTags(endpoint.Name);
+            .WithTags(endpoint.Name)
+            .WithMetadata(new PipelineRouteMetadata(endpoint.Contract.Pipeline));
         return frontEnd.DescribeErrors(endpoint.Describe(route));
     }
 
