@@ -17,7 +17,8 @@ internal static class OpenAiEndpoints
 {
     public static void MapOpenAi(this IEndpointRouteBuilder app, RouteServices services)
     {
-        app.MapGet("/v1/models", (Delegate)((HttpContext context) => ListModels(context, services))).WithTags("openai").Produces<ModelList>();
+        app.MapGet("/v1/models", (Delegate)((HttpContext context) => ListModels(context, services))).WithTags("openai").Produces<ModelList>()
+            .WithMetadata(new PipelineRouteMetadata(PipelineNames.Llm));
         ChatCompletions(app.ServiceProvider).Map(app, FrontEnd.OpenAi, services);
     }
 

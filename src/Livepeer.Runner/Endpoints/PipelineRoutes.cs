@@ -7,7 +7,7 @@ namespace Livepeer.Runner.Endpoints;
 /// <summary>
 /// Maps a pipeline endpoint for a front end (ASP.NET Core routing matches it with and without the trailing slash, as
 /// ai-runner serves both) and runs its steps: every failure goes to the front end's envelope, and one metrics sample
-/// is taken per request when its reply has been written.
+/// is taken and one log line written per request when its reply has been written.
 /// </summary>
 internal static partial class PipelineRoutes
 {
@@ -15,7 +15,8 @@ internal static partial class PipelineRoutes
     {
         var route = app.MapPost(frontEnd.RoutePrefix + endpoint.Route, (Delegate)((HttpContext context) => HandleAsync(context, frontEnd, endpoint, services)))
             .WithName(frontEnd.RoutePrefix.Length == 0 ? endpoint.Name : frontEnd.RoutePrefix + "/" + endpoint.Name)
-            .WithTags(endpoint.Name);
+            .WithTags(endpoint.Name)
+            .WithMetadata(new PipelineRouteMetadata(endpoint.Contract.Pipeline));
         return frontEnd.DescribeErrors(endpoint.Describe(route));
     }
 
@@ -41,7 +42,7 @@ internal static partial class PipelineRoutes
         {
             // The client is gone: nothing can be sent. Its queued or running work has already stopped.
             LogAbandoned(services.Logger, contract.Pipeline, call.ModelId);
-            services.Metrics.RequestAnswered(contract.Pipeline, call.ModelId, MeteredResult.ClientClosedRequest, services.Time.GetElapsedTime(started));
+            Answered(context, services, contract.Pipeline, call.ModelId, MeteredResult.ClientClosedRequest, started);
             return Results.Empty;
         }
         catch (Exception error)
@@ -51,7 +52,15 @@ internal static partial class PipelineRoutes
         }
 
         var modelId = call.ModelId;
-        return new MeteredResult(result, status => services.Metrics.RequestAnswered(contract.Pipeline, modelId, status, services.Time.GetElapsedTime(started)));
+        return new MeteredResult(result, status => Answered(context, services, contract.Pipeline, modelId, status, started));
+    }
+
+    /// <summary>The request's one metrics sample and its one Information log line.</summary>
+    private static void Answered(HttpContext context, RouteServices services, string pipeline, string modelId, int status, long started)
+    {
+        var duration = services.Time.GetElapsedTime(started);
+        services.Metrics.RequestAnswered(pipeline, modelId, status, duration);
+        services.Requests.Answered(context, modelId, status, duration);
     }
 
     private static int StatusOf(IResult result) => (result as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK;
@@ -70,6 +79,6 @@ internal static partial class PipelineRoutes
     [LoggerMessage(EventId = 301, Level = LogLevel.Debug, Message = "request refused pipeline={Pipeline} model_id={ModelId} status={Status}: {Reason}")]
     private static partial void LogClientError(ILogger logger, string pipeline, string modelId, int status, string reason);
 
-    [LoggerMessage(EventId = 302, Level = LogLevel.Information, Message = "client disconnected pipeline={Pipeline} model_id={ModelId}")]
+    [LoggerMessage(EventId = 302, Level = LogLevel.Debug, Message = "client disconnected pipeline={Pipeline} model_id={ModelId}")]
     private static partial void LogAbandoned(ILogger logger, string pipeline, string modelId);
 }

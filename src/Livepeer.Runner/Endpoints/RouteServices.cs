@@ -14,7 +14,8 @@ internal sealed record RouteServices(
     RunnerSettings Settings,
     RunnerMetrics Metrics,
     TimeProvider Time,
-    ILogger Logger)
+    ILogger Logger,
+    RequestLog Requests)
 {
     public static RouteServices From(IServiceProvider services) => new(
         services.GetRequiredService<ModelCatalog>(),
@@ -23,5 +24,6 @@ internal sealed record RouteServices(
         services.GetRequiredService<RunnerSettings>(),
         services.GetRequiredService<RunnerMetrics>(),
         services.GetRequiredService<TimeProvider>(),
-        services.GetRequiredService<ILoggerFactory>().CreateLogger("Livepeer.Runner.Pipelines"));
+        services.GetRequiredService<ILoggerFactory>().CreateLogger("Livepeer.Runner.Pipelines"),
+        new RequestLog(services.GetRequiredService<ILoggerFactory>().CreateLogger(RequestLog.Category)));
 }

@@ -39,6 +39,9 @@ internal static partial class RunnerHost
         });
         if (settings.VerboseLogging)
             builder.Logging.SetMinimumLevel(LogLevel.Debug);
+        else
+            // ASP.NET Core writes several Information lines per request; the runner writes one (Diagnostics/RequestLog).
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
         var services = builder.Services;
         services.AddSingleton(settings);
@@ -113,8 +116,21 @@ internal static partial class RunnerHost
         app.MapLive(routeServices);
         app.MapMetrics("/metrics", metrics.Registry);
         app.MapOpenApi("/openapi.json");
-        app.MapScalarApiReference("/docs", scalar => scalar.WithOpenApiRoutePattern("/openapi.json").WithTitle("Livepeer.Runner"));
+        app.MapScalarApiReference("/docs", OfflineDocs);
     }
+
+    /// <summary>
+    /// The docs page works where the runner runs, often with no internet: Scalar's bundle is served from the package,
+    /// and nothing reaches out (no CDN fonts, no telemetry, no hosted client, agent or MCP buttons).
+    /// </summary>
+    private static void OfflineDocs(ScalarOptions scalar) => scalar
+        .WithOpenApiRoutePattern("/openapi.json")
+        .WithTitle("Livepeer.Runner")
+        .DisableDefaultFonts()
+        .DisableTelemetry()
+        .HideClientButton()
+        .DisableAgent()
+        .DisableMcp();
 
     private static string ListenUrl(RunnerSettings settings) => settings.Host switch
     {

@@ -33,7 +33,8 @@ internal static class LiveEndpoints
                 continue;
             OpenAiEndpoints.ChatCompletions(app.ServiceProvider).Map(app, LiveFrontEnd.OpenAi(registration), services);
             app.MapGet(registration.Prefix + "/v1/models", (Delegate)((HttpContext context) => ListModels(context, services, registration)))
-                .WithName(registration.Prefix + "/v1/models").WithTags("live").Produces<ModelList>();
+                .WithName(registration.Prefix + "/v1/models").WithTags("live").Produces<ModelList>()
+                .WithMetadata(new PipelineRouteMetadata(PipelineNames.Llm));
         }
     }
 

@@ -32,6 +32,7 @@ internal static partial class LiveRequestLog
         return length == value.Length ? value : "";
     }
 
-    [LoggerMessage(EventId = 720, Level = LogLevel.Information, Message = "live request {Method} {Path} request_id={RequestId} runner_route={Route}")]
+    // Debug: the request's one Information line (Diagnostics/RequestLog) carries the same request id when it ends.
+    [LoggerMessage(EventId = 720, Level = LogLevel.Debug, Message = "live request {Method} {Path} request_id={RequestId} runner_route={Route}")]
     private static partial void LogRequest(ILogger logger, string method, string path, string requestId, string route);
 }
