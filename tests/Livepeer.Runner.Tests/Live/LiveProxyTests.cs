@@ -141,7 +141,10 @@ public sealed class LiveProxyTests : IAsyncLifetime
         await response.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse");
 
         var token = Assert.Single(_orchestrator.SessionTokens);
-        Assert.Contains(_logs.Lines, l => l.Contains("request_id=session_", StringComparison.Ordinal) && l.Contains($"runner_route={_ids[X4]}", StringComparison.Ordinal));
+        // The one request line (Information) carries the session id as its request id.
+        Assert.Contains(_logs.Lines, l => l.Contains("request_id=session_", StringComparison.Ordinal)
+            && l.Contains("route=/live/upscale--upscalerjs--esrgan-slim-x4/", StringComparison.Ordinal)
+            && l.Contains("model_id=upscalerjs/esrgan-slim-x4", StringComparison.Ordinal));
         Assert.DoesNotContain(_logs.Lines, l => l.Contains(token, StringComparison.Ordinal) || l.Contains(Secret, StringComparison.Ordinal));
         Assert.DoesNotContain(_logs.Lines, l => _orchestrator.HeartbeatSecretOf(_ids[X4]) is { } secret && l.Contains(secret, StringComparison.Ordinal));
     }
