@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 using Livepeer.Runner.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Livepeer.Runner.Tests;
 
@@ -113,5 +114,74 @@ public sealed class AdmissionRouteTests(AdmissionRunner runner) : IClassFixture<
         using var response = await _client.PostAsync("/audio-to-text", Requests.Form("audio", jfk, ("model_id", "test/whisper")));
 
         Assert.Contains("RUNNER_MAX_AUDIO_SECONDS", await response.ReadErrorAsync(HttpStatusCode.BadRequest), StringComparison.Ordinal);
+    }
+}
+
+/// <summary>A client that gives up while its request waits in the queue leaves it at once, and the next request gets the turn.</summary>
+public sealed class QueuedCancellationRouteTests(AdmissionRunner runner) : IClassFixture<AdmissionRunner>
+{
+    [Fact]
+    public async Task ClientLeavingWhileQueued_FreesItsPlace()
+    {
+        var models = runner.Host.Services.GetRequiredService<Livepeer.Runner.Core.Models.ModelManager>();
+        var catalog = runner.Host.Services.GetRequiredService<Livepeer.Runner.Core.Models.ModelCatalog>();
+        var whisper = catalog.Resolve("audio-to-text", "test/whisper");
+        var queued = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnStep(Livepeer.Runner.Core.Models.RequestEvent step)
+        {
+            if (step.Kind == Livepeer.Runner.Core.Models.RequestEventKind.Queued)
+                queued.TrySetResult();
+        }
+
+        // Hold the Whisper model's only turn, as a running request would.
+        var held = await models.AcquireAsync(whisper, CancellationToken.None);
+        models.Requests += OnStep;
+        try
+        {
+            using var client = runner.Host.CreateClient();
+            using var leaving = new CancellationTokenSource();
+            var speech = await File.ReadAllBytesAsync(TestPaths.Asset("speech", "jfk.wav"));
+            var clip = speech[..(44 + (16_000 * 2 * 2))]; // the WAV header and about 2 s: under the 5 s limit
+            var request = client.PostAsync("/audio-to-text", Requests.Form("audio", clip, ("model_id", "test/whisper")), leaving.Token);
+
+            await queued.Task;
+            Assert.Equal(1, models.Load().Queued);
+            await leaving.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);
+
+            await WhenQueueEmptyAsync(models);
+            Assert.Equal(0, models.Load().Queued);
+        }
+        finally
+        {
+            models.Requests -= OnStep;
+            held.Dispose();
+        }
+
+        using var next = await runner.Host.CreateClient().PostAsync("/audio-to-text", Requests.Form("audio",
+            (await File.ReadAllBytesAsync(TestPaths.Asset("speech", "jfk.wav")))[..(44 + (16_000 * 2 * 2))], ("model_id", "test/whisper")));
+        await next.ReadJsonAsync(HttpStatusCode.OK);
+    }
+
+    /// <summary>The server side sees the client leave on its own schedule: wait for the queue's next change, not a clock.</summary>
+    private static async Task WhenQueueEmptyAsync(Livepeer.Runner.Core.Models.ModelManager models)
+    {
+        var empty = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnStep(Livepeer.Runner.Core.Models.RequestEvent step)
+        {
+            if (models.Load().Queued == 0)
+                empty.TrySetResult();
+        }
+
+        models.Requests += OnStep;
+        try
+        {
+            if (models.Load().Queued != 0)
+                await empty.Task;
+        }
+        finally
+        {
+            models.Requests -= OnStep;
+        }
     }
 }

@@ -55,6 +55,9 @@ public enum RequestEventKind
     /// <summary>The request was answered busy (<see cref="RequestEvent.Reason"/>).</summary>
     Rejected,
 
+    /// <summary>The client left (or the request was cancelled) while it waited in the queue.</summary>
+    Abandoned,
+
     /// <summary>The request ended and gave its turn and activation reservation back.</summary>
     Finished,
 }

@@ -190,6 +190,8 @@ public sealed partial class ModelManager
                 EndTurn(waiter.Slot, waiter.Demand, measuredFrom: null);
             if (e is TimeoutException)
                 throw Busy(waiter.Slot, BusyReason.QueueTimeout);
+            if (!admitted)
+                RaiseStep(RequestEventKind.Abandoned, waiter.Slot.Entry, Device.Name, _time.GetElapsedTime(waiter.EnqueuedAt));
             throw;
         }
 
