@@ -17,5 +17,8 @@ curl -s -F image=@examples/chelsea.png -F point_coords="[[220, 150]]" -F point_l
 curl -s localhost:8000/text-to-speech -d '{"text":"Hello from Livepeer."}' \
   | jq -r .audio.url | cut -d, -f2 | base64 -d > hello.wav      # RIFF WAV, mono PCM16, 22,050 Hz
 curl -s localhost:8000/v1/chat/completions -d '{"model":"karpathy/stories260K","messages":[{"role":"user","content":"Once upon a time"}],"max_tokens":50,"temperature":0}'
+curl -s localhost:8000/health                           # {"status":"OK"} once the warm models are loaded
+curl -s localhost:8000/hardware/info                    # execution_provider CUDAExecutionProvider, gpu_info, engines
+curl -s localhost:8000/hardware/stats                   # used/reserved bytes, models resident, queue
 echo
 echo "docs: http://localhost:8000/docs"
