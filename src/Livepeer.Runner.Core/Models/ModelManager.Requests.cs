@@ -120,21 +120,20 @@ public sealed partial class ModelManager
             if (load is not null)
                 await load.WaitAsync(cancellationToken).ConfigureAwait(false);
 
-            Waiter waiter;
+            Demand demand;
+            Waiter? waiter = null;
             List<(Slot Slot, IDisposable Model, long Freed)> victims = [];
             lock (_gate)
             {
-                var demand = DemandLocked(slot, request);
+                demand = DemandLocked(slot, request);
                 // Nobody passes the queue: with waiters ahead, a request that will not wait is busy.
                 var admission = _queue.Count == 0 ? TryAdmitLocked(slot, demand.Bytes, victims) : Admission.DeviceBusy;
-                if (admission == Admission.Admitted)
-                    waiter = new Waiter(slot, demand, 0) { IsAdmitted = true };
-                else if (request.WhenBusy == WhenBusy.Fail)
-                    throw Busy(slot, admission == Admission.ModelBusy ? BusyReason.ModelBusy : BusyReason.DeviceBusy);
-                else if (_queue.Count >= _settings.MaxQueue)
-                    throw Busy(slot, BusyReason.QueueFull);
-                else
+                if (admission != Admission.Admitted)
                 {
+                    if (request.WhenBusy == WhenBusy.Fail)
+                        throw Busy(slot, admission == Admission.ModelBusy ? BusyReason.ModelBusy : BusyReason.DeviceBusy);
+                    if (_queue.Count >= _settings.MaxQueue)
+                        throw Busy(slot, BusyReason.QueueFull);
                     waiter = new Waiter(slot, demand, _time.GetTimestamp());
                     waiter.Node = _queue.AddLast(waiter);
                 }
@@ -142,10 +141,10 @@ public sealed partial class ModelManager
 
             foreach (var (victim, model, freed) in victims)
                 Finish(victim, model, freed, UnloadReason.Evicted);
-            if (waiter.IsAdmitted && waiter.Node is null)
+            if (waiter is null)
             {
                 RaiseStep(RequestEventKind.Admitted, slot.Entry, Device.Name);
-                return new ModelLease(this, slot, waiter.Demand, measuredFrom: null);
+                return new ModelLease(this, slot, demand, measuredFrom: null);
             }
 
             RaiseStep(RequestEventKind.Queued, slot.Entry, Device.Name);
