@@ -15,20 +15,13 @@ internal static class LiveFrontEnd
 {
     public const string BusyRetryAfterSeconds = "1";
 
-    /// <summary>The batch routes' shapes under the prefix: HTTPError bodies, 503 when busy.</summary>
-    public static FrontEnd Batch(LiveRegistration registration) => For(registration, "live", ErrorResults.For, Busy, static route => route
-        .Produces<HttpError>(StatusCodes.Status400BadRequest)
-        .Produces<HttpError>(StatusCodes.Status401Unauthorized)
-        .Produces<HttpValidationError>(StatusCodes.Status422UnprocessableEntity)
-        .Produces<HttpError>(StatusCodes.Status500InternalServerError)
-        .Produces<HttpError>(StatusCodes.Status503ServiceUnavailable));
+    /// <summary>The batch routes' shapes under the prefix: the batch front end's error bodies, and 503 when busy.</summary>
+    public static FrontEnd Batch(LiveRegistration registration) => For(registration, "live", ErrorResults.For, Busy, static route =>
+        FrontEnd.Batch.DescribeErrors(route).Produces<HttpError>(StatusCodes.Status503ServiceUnavailable));
 
-    /// <summary>The OpenAI routes under an LLM's prefix: OpenAI error bodies, 503 when busy.</summary>
-    public static FrontEnd OpenAi(LiveRegistration registration) => For(registration, "live-openai", OpenAiErrors.For, OpenAiBusy, static route => route
-        .Produces<OpenAiError>(StatusCodes.Status400BadRequest)
-        .Produces<OpenAiError>(StatusCodes.Status401Unauthorized)
-        .Produces<OpenAiError>(StatusCodes.Status500InternalServerError)
-        .Produces<OpenAiError>(StatusCodes.Status503ServiceUnavailable));
+    /// <summary>The OpenAI routes under an LLM's prefix: the OpenAI front end's error bodies, and 503 when busy.</summary>
+    public static FrontEnd OpenAi(LiveRegistration registration) => For(registration, "live-openai", OpenAiErrors.For, OpenAiBusy, static route =>
+        FrontEnd.OpenAi.DescribeErrors(route).Produces<OpenAiError>(StatusCodes.Status503ServiceUnavailable));
 
     private static FrontEnd For(LiveRegistration registration, string name, ErrorReply envelope, Func<HttpContext, ModelBusyException, IResult> busy,
         Func<RouteHandlerBuilder, RouteHandlerBuilder> describe)
