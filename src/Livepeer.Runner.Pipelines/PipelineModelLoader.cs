@@ -18,8 +18,8 @@ public sealed class PipelineModelLoader(EngineRegistry engines, ModelLocator loc
     {
         var engine = engines.Require(entry);
         var location = Locate(engine, entry);
-        var weights = location.Length == 0 ? 0 : ModelFootprint.WeightBytesAt(location);
-        return new ModelFootprint(weights, engine.ActivationBytes(entry, location));
+        // A model with no files (NoFiles) weighs nothing: WeightBytesAt finds no file there.
+        return new ModelFootprint(ModelFootprint.WeightBytesAt(location), engine.ActivationBytes(entry, location));
     }
 
     /// <summary>The engine's concurrency, lowered to the entry's go-livepeer <c>capacity</c> when it gives one.</summary>

@@ -21,18 +21,23 @@ public sealed record ModelFootprint(long WeightBytes, long ActivationBytes)
     public static long WeightBytesAt(string location)
     {
         if (File.Exists(location))
-        {
-            var data = Directory.GetFiles(Path.GetDirectoryName(location)!, Path.GetFileName(location) + "*")
-                .Where(f => f != location && IsWeightFile(f));
-            return new FileInfo(location).Length + data.Sum(f => new FileInfo(f).Length);
-        }
+            return GraphBytes(location);
 
         return Directory.Exists(location)
             ? Directory.EnumerateFiles(location, "*", SearchOption.AllDirectories).Where(IsWeightFile).Sum(f => new FileInfo(f).Length)
             : 0;
     }
 
-    internal static bool IsWeightFile(string path)
+    /// <summary>One .onnx graph and its external data (<c>model.onnx_data</c>, <c>model.onnx.data</c>, …).</summary>
+    internal static long GraphBytes(string graph)
+    {
+        var name = Path.GetFileName(graph);
+        var data = Directory.EnumerateFiles(Path.GetDirectoryName(Path.GetFullPath(graph))!, name + "*")
+            .Where(f => !string.Equals(Path.GetFileName(f), name, StringComparison.Ordinal) && IsWeightFile(f));
+        return new FileInfo(graph).Length + data.Sum(f => new FileInfo(f).Length);
+    }
+
+    private static bool IsWeightFile(string path)
     {
         var name = Path.GetFileName(path);
         return name.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)

@@ -25,7 +25,7 @@ public sealed class SessionMemoryShares
         var graphs = File.Exists(location) ? [Path.GetFullPath(location)]
             : Directory.Exists(location) ? Directory.EnumerateFiles(location, "*.onnx", SearchOption.AllDirectories).Select(Path.GetFullPath).ToList()
             : new List<string>();
-        return new SessionMemoryShares(graphs.ToDictionary(g => g, GraphBytes, StringComparer.Ordinal));
+        return new SessionMemoryShares(graphs.ToDictionary(g => g, ModelFootprint.GraphBytes, StringComparer.Ordinal));
     }
 
     /// <summary>
@@ -37,13 +37,5 @@ public sealed class SessionMemoryShares
         if (_totalBytes <= 0 || !_bytesByGraph.TryGetValue(Path.GetFullPath(onnxPath), out var bytes))
             return modelLimitBytes / Math.Max(1, _bytesByGraph.Count);
         return (long)((Int128)modelLimitBytes * bytes / _totalBytes);
-    }
-
-    private static long GraphBytes(string graph)
-    {
-        var name = Path.GetFileName(graph);
-        var data = Directory.EnumerateFiles(Path.GetDirectoryName(graph)!, name + "*")
-            .Where(f => !string.Equals(Path.GetFileName(f), name, StringComparison.Ordinal) && ModelFootprint.IsWeightFile(f));
-        return new FileInfo(graph).Length + data.Sum(f => new FileInfo(f).Length);
     }
 }
