@@ -76,6 +76,9 @@ public sealed partial class EspeakVoice : ISpeechVoice
         return new EspeakVoice(name, options);
     }
 
+    /// <summary>The request's text; a formant voice has no use for a description or a seed.</summary>
+    public Task<MonoAudio> SpeakAsync(SpeechRequest request, CancellationToken cancellationToken) => SpeakAsync(request.Text, cancellationToken);
+
     /// <exception cref="BadInputException">The speech would be longer than <see cref="EspeakOptions.MaxDuration"/>.</exception>
     /// <exception cref="InferenceException">espeak-ng failed or timed out on this text.</exception>
     public async Task<MonoAudio> SpeakAsync(string text, CancellationToken cancellationToken)

@@ -2,8 +2,8 @@ using Livepeer.Runner.Pipelines.Media;
 
 namespace Livepeer.Runner.Pipelines.Speech;
 
-/// <summary>A loaded text-to-speech model as the pipeline leases it: text in, mono audio out.</summary>
+/// <summary>A loaded text-to-speech model as the pipeline leases it: a request in, mono audio out.</summary>
 public interface ISpeechVoice : IDisposable
 {
-    Task<MonoAudio> SpeakAsync(string text, CancellationToken cancellationToken);
+    Task<MonoAudio> SpeakAsync(SpeechRequest request, CancellationToken cancellationToken);
 }

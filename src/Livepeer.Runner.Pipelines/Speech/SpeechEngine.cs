@@ -6,9 +6,9 @@ using Livepeer.Runner.Pipelines.Engines;
 namespace Livepeer.Runner.Pipelines.Speech;
 
 /// <summary>
-/// /text-to-speech. Today one kind of model: an espeak-ng voice, configured as <c>espeak-ng/&lt;voice&gt;</c> without a
-/// <c>path</c> (e.g. <c>espeak-ng/en-us</c>); it needs no files and weighs nothing. Neural models (Parler-TTS, Kokoro)
-/// are located like any other model and then refused as not built yet (TODO(#14)).
+/// /text-to-speech, three kinds of model (<see cref="SpeechModelKind"/>): an espeak-ng voice, configured as
+/// <c>espeak-ng/&lt;voice&gt;</c> without a <c>path</c> (e.g. <c>espeak-ng/en-us</c>; no files, no weights), and the
+/// neural folders Parler-TTS and Kokoro, told apart by their files.
 /// </summary>
 public sealed class SpeechEngine(EspeakOptions espeak) : IEngine
 {
@@ -39,12 +39,22 @@ public sealed class SpeechEngine(EspeakOptions espeak) : IEngine
 
     public async Task<IDisposable> LoadAsync(EngineLoad load, CancellationToken cancellationToken)
     {
-        if (!IsEspeakVoice(load.Entry))
-            throw new EngineUnavailableException(
-                $"Neural text-to-speech models (Parler-TTS, Kokoro) are not built into this runner yet, so model {load.ModelId} cannot run; " +
-                $"configure an espeak-ng voice instead, e.g. model_id {EspeakPrefix}en-us without a path.");
-        return await EspeakVoice.LoadAsync(load.ModelId, load.ModelId[EspeakPrefix.Length..], espeak, cancellationToken).ConfigureAwait(false);
+        if (IsEspeakVoice(load.Entry))
+            return await EspeakVoice.LoadAsync(load.ModelId, load.ModelId[EspeakPrefix.Length..], espeak, cancellationToken).ConfigureAwait(false);
+
+        var folder = load.RequireFolder("A text-to-speech", "Parler-TTS or Kokoro ONNX files, MODEL-FORMATS §7");
+        return SpeechModelKinds.Of(folder) switch
+        {
+            SpeechModelKind.ParlerTts => throw NotBuiltYet(load, "Parler-TTS"), // TODO(#14)
+            SpeechModelKind.Kokoro => throw NotBuiltYet(load, "Kokoro"), // TODO(#14)
+            _ => throw new ModelLoadException(load.ModelId,
+                $"{folder} holds neither a Parler-TTS export (decoder_model_merged.onnx, dac_decode.onnx) nor a Kokoro one (onnx/model.onnx, voices/)."),
+        };
     }
+
+    private static EngineUnavailableException NotBuiltYet(EngineLoad load, string family) =>
+        new($"{family} is not built into this runner yet, so model {load.ModelId} cannot run; " +
+            $"configure an espeak-ng voice instead, e.g. model_id {EspeakPrefix}en-us without a path.");
 
     public static bool IsEspeakVoice(ModelEntry entry) =>
         entry.Path is null && entry.ModelId.StartsWith(EspeakPrefix, StringComparison.Ordinal);

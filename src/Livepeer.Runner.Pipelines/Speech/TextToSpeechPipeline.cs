@@ -8,15 +8,15 @@ namespace Livepeer.Runner.Pipelines.Speech;
 /// <summary>/text-to-speech: bound the text (a 400 before any model is touched), speak it under a lease, and write the WAV.</summary>
 public sealed class TextToSpeechPipeline(ModelManager models, RunnerSettings settings)
 {
-    public async Task<byte[]> RunAsync(LeaseRequest model, string text, CancellationToken cancellationToken)
+    public async Task<byte[]> RunAsync(LeaseRequest model, SpeechRequest request, CancellationToken cancellationToken)
     {
-        if (text.Length > settings.TtsMaxChars)
+        if (request.Text.Length > settings.TtsMaxChars)
             throw new BadInputException(
-                $"Text input is {text.Length} characters long; this runner speaks at most {settings.TtsMaxChars} (RUNNER_TTS_MAX_CHARS).");
+                $"Text input is {request.Text.Length} characters long; this runner speaks at most {settings.TtsMaxChars} (RUNNER_TTS_MAX_CHARS).");
 
         MonoAudio audio;
         using (var lease = await models.AcquireAsync(model, cancellationToken).ConfigureAwait(false))
-            audio = await lease.Get<ISpeechVoice>().SpeakAsync(text, cancellationToken).ConfigureAwait(false);
+            audio = await lease.Get<ISpeechVoice>().SpeakAsync(request, cancellationToken).ConfigureAwait(false);
         return WavWriter.Mono16(audio);
     }
 }

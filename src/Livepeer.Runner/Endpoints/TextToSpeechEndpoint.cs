@@ -8,7 +8,11 @@ using Livepeer.Runner.Pipelines.Speech;
 namespace Livepeer.Runner.Endpoints;
 
 /// <summary>JSON <c>TextToSpeechParams</c> (RUNNER-CONTRACT §2.9).</summary>
-public sealed record TextToSpeechRequest(string Text = "", string Description = TextToSpeechRequest.DefaultDescription, string ModelId = "")
+/// <remarks>
+/// <c>seed</c> is this runner's addition, not the contract's (ai-runner ignores unknown fields, and so would a client's
+/// older runner): a neural voice that samples (Parler-TTS) says the same thing the same way for the same seed.
+/// </remarks>
+public sealed record TextToSpeechRequest(string Text = "", string Description = TextToSpeechRequest.DefaultDescription, string ModelId = "", long? Seed = null)
 {
     public const string DefaultDescription =
         "A male speaker delivers a slightly expressive and animated speech with a moderate speed and pitch.";
@@ -18,7 +22,8 @@ public sealed record TextToSpeechRequest(string Text = "", string Description = 
         var request = new TextToSpeechRequest(
             json.OptionalString("text", ""),
             json.OptionalString("description", DefaultDescription),
-            json.OptionalString("model_id", ""));
+            json.OptionalString("model_id", ""),
+            json.OptionalInt("seed"));
         json.ThrowIfInvalid();
         return request;
     }
@@ -32,10 +37,9 @@ internal static class TextToSpeechEndpoint
         return new(PipelineContract.TextToSpeech, ParseAsync, request => request.ModelId)
         {
             Describe = route => route.DocumentsBody<TextToSpeechRequest>("application/json").Produces<AudioResponse>(),
-            // The description is Parler-TTS's speaker prompt; an espeak-ng voice has nothing to take it.
             RunAsync = async (call, request, model) =>
             {
-                var wav = await speech.RunAsync(call.Lease(model), request.Text, call.Aborted);
+                var wav = await speech.RunAsync(call.Lease(model), new SpeechRequest(request.Text, request.Description, request.Seed), call.Aborted);
                 return Results.Json(new AudioResponse(new MediaUrl(DataUrl.Wav(wav))), RunnerJson.Wire.AudioResponse);
             },
         };

@@ -1,3 +1,4 @@
+using Livepeer.Runner.Testing;
 using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Core.Models;
@@ -57,12 +58,21 @@ public sealed class SpeechEngineTests : IDisposable
     }
 
     [Fact]
-    public async Task Load_OfANeuralModelWithFiles_IsRefusedAsNotBuilt()
+    public async Task Load_OfAFolderOfNoKnownFamily_SaysWhatItLacks()
     {
-        var error = await Assert.ThrowsAsync<EngineUnavailableException>(
-            () => _loader.LoadAsync(Entry("hexgrad/kokoro", _emptyModelDir), 1L << 30, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ModelLoadException>(
+            () => _loader.LoadAsync(Entry("someone/some-voice", _emptyModelDir), 1L << 30, CancellationToken.None));
 
-        Assert.Contains("hexgrad/kokoro", error.Message, StringComparison.Ordinal);
+        Assert.Contains("neither a Parler-TTS export", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("parler-tts", SpeechModelKind.ParlerTts)]
+    [InlineData("kokoro", SpeechModelKind.Kokoro)]
+    [InlineData("whisper-tiny", SpeechModelKind.Unknown)]
+    public void Kind_OfAFixtureFolder_IsItsFamily(string fixture, SpeechModelKind kind)
+    {
+        Assert.Equal(kind, SpeechModelKinds.Of(TestPaths.Model("tiny", fixture)));
     }
 
     [Fact]
