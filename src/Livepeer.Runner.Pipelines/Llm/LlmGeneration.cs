@@ -69,8 +69,8 @@ public sealed class LlmGeneration
         using var state = decoder.Start();
         decoder.Forward(state, _promptIds.Select(id => (long)id).ToArray(), cancellationToken);
 
-        var all = new List<int>(_promptIds);
-        var prefix = tokenizer.Decode(_promptIds);
+        var incremental = new IncrementalText(tokenizer, _promptIds);
+        var completion = new System.Text.StringBuilder();
         var emitted = 0;
         var generated = 0;
         string? finish = null;
@@ -81,28 +81,29 @@ public sealed class LlmGeneration
             if (_model.Config.EosIds.Contains(next))
             {
                 finish = "stop";
-                break;
+                completion.Append(incremental.Flush());
+            }
+            else
+            {
+                generated++;
+                completion.Append(incremental.Add(next));
+                if (generated >= maxNew)
+                {
+                    finish = "length";
+                    completion.Append(incremental.Flush());
+                }
             }
 
-            all.Add(next);
-            generated++;
-            var text = Completion(tokenizer.Decode(all), prefix, all);
-            if (StopAt(text, stops, emitted) is { } stopIndex)
+            if (StopAt(completion, stops, emitted) is { } stopIndex)
             {
-                text = text[..stopIndex];
+                completion.Length = stopIndex;
                 finish = "stop";
             }
-            else if (generated >= maxNew)
-            {
-                finish = "length";
-            }
 
-            // Hold back a trailing partial UTF-8 character until the next token completes it.
-            var ready = finish is null && text.EndsWith('\uFFFD') ? text.LastIndexOf('\uFFFD') : text.Length;
-            if (ready > emitted)
+            if (completion.Length > emitted)
             {
-                yield return new LlmDelta(text[emitted..ready], _promptIds.Count, generated, null);
-                emitted = ready;
+                yield return new LlmDelta(completion.ToString(emitted, completion.Length - emitted), _promptIds.Count, generated, null);
+                emitted = completion.Length;
             }
 
             if (finish is null)
@@ -112,18 +113,17 @@ public sealed class LlmGeneration
         yield return new LlmDelta("", _promptIds.Count, generated, finish);
     }
 
-    /// <summary>The generated part: the full decode less the prompt's, so tokenizers that drop a leading space after BOS decode the same text.</summary>
-    private string Completion(string full, string prefix, List<int> all) =>
-        full.StartsWith(prefix, StringComparison.Ordinal) ? full[prefix.Length..] : _model.Tokenizer.Decode(all.Skip(_promptIds.Count));
-
-    private static int? StopAt(string text, IReadOnlyList<string> stops, int emitted)
+    /// <summary>The earliest stop string in the text, searched only where it could overlap text not yet sent.</summary>
+    private static int? StopAt(System.Text.StringBuilder completion, IReadOnlyList<string> stops, int emitted)
     {
         int? best = null;
         foreach (var stop in stops)
         {
             if (stop.Length == 0)
                 continue;
-            var index = text.IndexOf(stop, Math.Max(0, emitted - stop.Length), StringComparison.Ordinal);
+            var from = Math.Max(0, emitted - stop.Length);
+            var index = completion.ToString(from, completion.Length - from).IndexOf(stop, StringComparison.Ordinal);
+            index = index < 0 ? -1 : from + index;
             if (index >= 0 && (best is null || index < best))
                 best = index;
         }

@@ -7,6 +7,8 @@ namespace Livepeer.Runner.Pipelines.Whisper;
 /// trimmed to 30 s, centred STFT with reflect padding, periodic Hann window of 400, n_fft 400, hop 160, power
 /// spectrum, mel filterbank, <c>log10(max(x, 1e-10))</c>, clamp below at max − 8, then <c>(x + 4) / 4</c>. The last
 /// of the 3001 STFT frames is dropped, giving <c>[melBins, 3000]</c>. Thread-safe (scratch is per call).
+/// The frames are computed in blocks on all cores; each mel filter is applied only over the FFT bins where it is
+/// non-zero (a triangle touches a few of the 201), so the filterbank costs a small fraction of a dense product.
 /// </summary>
 public sealed class LogMelSpectrogram
 {
@@ -17,8 +19,10 @@ public sealed class LogMelSpectrogram
     public const int Frames = WindowSamples / HopLength;
     private const int Bins = (FftLength / 2) + 1;
 
+    private const int FramesPerBlock = 250;
+
     private static readonly float[] HannWindow = Hann(FftLength);
-    private readonly float[] _filters; // [MelBins, Bins]
+    private readonly SparseFilters _filters;
 
     /// <param name="melBins">80 (tiny … large-v2) or 128 (large-v3).</param>
     /// <param name="filters">Row-major <c>[melBins, 201]</c> weights from the model's <c>preprocessor_config.json</c>
@@ -29,7 +33,7 @@ public sealed class LogMelSpectrogram
         if (filters is not null && filters.Length != melBins * Bins)
             throw new ArgumentException($"A mel filterbank for {melBins} bins needs {melBins * Bins} weights, not {filters.Length}.", nameof(filters));
         MelBins = melBins;
-        _filters = filters ?? MelFilterBank.Slaney(melBins, FftLength, SampleRate);
+        _filters = new SparseFilters(filters ?? MelFilterBank.Slaney(melBins, FftLength, SampleRate), melBins, Bins);
     }
 
     public int MelBins { get; }
@@ -38,7 +42,7 @@ public sealed class LogMelSpectrogram
     public float[] Compute(ReadOnlySpan<float> samples)
     {
         var features = new float[MelBins * Frames];
-        Compute(samples, features);
+        Compute(Padded(samples), features);
         return features;
     }
 
@@ -47,34 +51,40 @@ public sealed class LogMelSpectrogram
     {
         if (features.Length != MelBins * Frames)
             throw new ArgumentException($"features must hold {MelBins}x{Frames} values.", nameof(features));
+        Compute(samples).CopyTo(features);
+    }
 
-        // Pad/trim to 30 s, then reflect-pad n_fft/2 on each side (torch.stft center=True).
+    /// <summary>The window padded or trimmed to 30 s, then reflect-padded by n_fft/2 on each side (torch.stft center=True).</summary>
+    private static float[] Padded(ReadOnlySpan<float> samples)
+    {
         const int pad = FftLength / 2;
         var padded = new float[WindowSamples + (2 * pad)];
-        var audio = samples[..Math.Min(samples.Length, WindowSamples)];
-        audio.CopyTo(padded.AsSpan(pad));
+        samples[..Math.Min(samples.Length, WindowSamples)].CopyTo(padded.AsSpan(pad));
         for (var i = 1; i <= pad; i++)
         {
             padded[pad - i] = padded[pad + i];
             padded[pad + WindowSamples - 1 + i] = padded[pad + WindowSamples - 1 - i];
         }
 
-        var power = new float[Frames * Bins]; // frame-major, so each mel value is one contiguous dot product
-        var fft = new RealFft(FftLength);
-        var windowed = new float[FftLength];
-        for (var t = 0; t < Frames; t++)
-        {
-            TensorPrimitives.Multiply(padded.AsSpan(t * HopLength, FftLength), HannWindow, windowed);
-            fft.Power(windowed, power.AsSpan(t * Bins, Bins));
-        }
+        return padded;
+    }
 
-        for (var m = 0; m < MelBins; m++)
+    /// <summary>The blocks of frames run in parallel, each with its own FFT scratch, writing disjoint frames of <paramref name="features"/>.</summary>
+    private void Compute(float[] padded, float[] features)
+    {
+        Parallel.For(0, (Frames + FramesPerBlock - 1) / FramesPerBlock, block =>
         {
-            var filter = _filters.AsSpan(m * Bins, Bins);
-            var output = features.Slice(m * Frames, Frames);
-            for (var t = 0; t < Frames; t++)
-                output[t] = TensorPrimitives.Dot(filter, power.AsSpan(t * Bins, Bins));
-        }
+            var fft = new RealFft(FftLength);
+            var windowed = new float[FftLength];
+            var power = new float[Bins];
+            var end = Math.Min(Frames, (block + 1) * FramesPerBlock);
+            for (var t = block * FramesPerBlock; t < end; t++)
+            {
+                TensorPrimitives.Multiply(padded.AsSpan(t * HopLength, FftLength), HannWindow, windowed);
+                fft.Power(windowed, power);
+                _filters.Apply(power, features, t, Frames);
+            }
+        });
 
         TensorPrimitives.Max(features, 1e-10f, features);
         TensorPrimitives.Log10(features, features);
@@ -82,6 +92,42 @@ public sealed class LogMelSpectrogram
         TensorPrimitives.Max(features, floor, features);
         TensorPrimitives.Add(features, 4f, features);
         TensorPrimitives.Multiply(features, 0.25f, features);
+    }
+
+    /// <summary>Each filter's non-zero run of weights: filter m covers bins [Start[m], Start[m] + Length[m]).</summary>
+    private sealed class SparseFilters
+    {
+        private readonly int[] _start;
+        private readonly int[] _length;
+        private readonly int[] _offset;
+        private readonly float[] _weights;
+
+        public SparseFilters(float[] dense, int melBins, int bins)
+        {
+            _start = new int[melBins];
+            _length = new int[melBins];
+            _offset = new int[melBins];
+            var weights = new List<float>();
+            for (var m = 0; m < melBins; m++)
+            {
+                var row = dense.AsSpan(m * bins, bins);
+                var first = row.IndexOfAnyExcept(0f);
+                var last = row.LastIndexOfAnyExcept(0f);
+                _start[m] = Math.Max(first, 0);
+                _length[m] = first < 0 ? 0 : last - first + 1;
+                _offset[m] = weights.Count;
+                weights.AddRange(row.Slice(_start[m], _length[m]));
+            }
+
+            _weights = [.. weights];
+        }
+
+        /// <summary>Writes frame <paramref name="frame"/>'s mel values into <paramref name="features"/> (<c>[melBins, frames]</c>).</summary>
+        public void Apply(ReadOnlySpan<float> power, float[] features, int frame, int frames)
+        {
+            for (var m = 0; m < _start.Length; m++)
+                features[(m * frames) + frame] = TensorPrimitives.Dot(_weights.AsSpan(_offset[m], _length[m]), power.Slice(_start[m], _length[m]));
+        }
     }
 
     /// <summary>Periodic Hann (torch.hann_window(400), periodic=True): 0.5 − 0.5·cos(2πn/N).</summary>

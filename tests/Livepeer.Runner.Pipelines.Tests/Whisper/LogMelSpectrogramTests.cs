@@ -11,23 +11,27 @@ public sealed class LogMelSpectrogramTests
 {
     [Theory]
     [InlineData(400)]
+    [InlineData(200)]
     [InlineData(12)]
     [InlineData(7)]
+    [InlineData(49)]
     [InlineData(1)]
     public void Fft_MatchesANaiveDft(int length)
     {
         var random = new Random(length);
         var input = Enumerable.Range(0, length).Select(_ => new Complex(random.NextDouble() - 0.5, random.NextDouble() - 0.5)).ToArray();
-        var output = new Complex[length];
+        var re = input.Select(z => (float)z.Real).ToArray();
+        var im = input.Select(z => (float)z.Imaginary).ToArray();
 
-        new MixedRadixFft(length).Forward(input, output);
+        new StockhamFft(length).Forward(re, im);
 
         for (var k = 0; k < length; k++)
         {
             var expected = Complex.Zero;
             for (var n = 0; n < length; n++)
                 expected += input[n] * Complex.FromPolarCoordinates(1, -2 * Math.PI * k * n / length);
-            Assert.True((expected - output[k]).Magnitude < 1e-9, $"bin {k}: {output[k]} vs {expected}");
+            var error = (expected - new Complex(re[k], im[k])).Magnitude;
+            Assert.True(error < 1e-5 * Math.Sqrt(length), $"bin {k}: ({re[k]}, {im[k]}) vs {expected}");
         }
     }
 
