@@ -73,9 +73,10 @@ public sealed class OnnxSessionFactory
     }
 
     /// <summary>Opens a session on the chosen provider; a file ONNX Runtime cannot read becomes a <see cref="ModelLoadException"/>.</summary>
-    public InferenceSession Create(string modelId, string onnxPath)
+    /// <param name="threads">How its CPU kernels run: on the shared pool of intra-op threads, or on the calling thread alone.</param>
+    public InferenceSession Create(string modelId, string onnxPath, SessionThreads threads = SessionThreads.Pool)
     {
-        using var options = CreateOptions(MemoryLimitFor(onnxPath));
+        using var options = CreateOptions(MemoryLimitFor(onnxPath), threads);
         try
         {
             return new InferenceSession(onnxPath, options);
@@ -88,7 +89,7 @@ public sealed class OnnxSessionFactory
         }
     }
 
-    private SessionOptions CreateOptions(long? memoryLimitBytes)
+    private SessionOptions CreateOptions(long? memoryLimitBytes, SessionThreads threads)
     {
         var options = new SessionOptions
         {
@@ -96,6 +97,12 @@ public sealed class OnnxSessionFactory
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
+        if (threads == SessionThreads.CallerOnly)
+        {
+            options.IntraOpNumThreads = 1;
+            options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        }
+
         if (Choice.IsCuda)
             AppendCuda(options, Choice.DeviceId ?? 0, memoryLimitBytes);
         return options;
