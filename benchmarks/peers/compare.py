@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Our CPU stages against the Python stack on this machine, on the same inputs: ours, theirs and the ratio.
+
+    /usr/bin/python3 benchmarks/peers/compare.py [--runs N] [--llama2c DIR]
+
+Runs `dotnet run -c Release --project benchmarks -- peers N` (benchmarks/PeerFigures.cs: best and median of N
+stopwatch runs after a warm-up, one JSON line per figure), then the peers in this process the same way:
+Pillow's PNG encoder at compress_level 1 on the photo PeerFigures writes (png_peer.py), Whisper's torch log-mel
+(logmel_peer.py, as many threads as cores), and, when --llama2c names a folder holding a `run` binary built by hand
+from karpathy/llama2.c's run.c (gcc -O3; never committed here), its greedy generation of 256 tokens of stories260K
+(the same weights as the ONNX model, from ../shared/assets/llm/stories260K/llama2c). Needs Debian's python3-pil,
+python3-torch and python3-numpy. The ratio is the peer's time over ours (above 1: we are faster); for tokens per
+second it is ours over theirs. Noisy on a busy machine: run it on an idle one and read the medians.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+
+def ours(runs):
+    out = subprocess.run(
+        ["dotnet", "run", "-c", "Release", "--project", os.path.join(ROOT, "benchmarks"), "--", "peers", str(runs)],
+        cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    return {f["figure"]: f for f in (json.loads(line) for line in out.splitlines() if line.startswith("{"))}
+
+
+def pillow(runs):
+    from PIL import Image
+    import png_peer
+    image = Image.open(os.path.join(ROOT, "BenchmarkDotNet.Artifacts", "png-peer-1024.png")).convert("RGB")
+    image.load()
+    best, median, size = png_peer.best(image, 1, runs)
+    return best, median, size
+
+
+def torch_logmel(runs, bins):
+    import numpy as np
+    import torch
+    import logmel_peer
+    torch.set_num_threads(os.cpu_count() or 1)
+    rng = np.random.default_rng(1)
+    i = np.arange(480000)
+    audio = torch.from_numpy((np.sin(i * 0.01) * 0.3 + rng.random(480000) * 0.1).astype(np.float32))
+    window = torch.hann_window(400)
+    filters = logmel_peer.slaney_mel(bins)
+    logmel_peer.log_mel(audio, filters, window)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        logmel_peer.log_mel(audio, filters, window)
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return times[0], times[len(times) // 2]
+
+
+def llama2c(folder, runs):
+    assets = os.path.join(ROOT, "..", "shared", "assets", "llm", "stories260K", "llama2c")
+    rates = []
+    for _ in range(runs + 1):
+        out = subprocess.run(
+            [os.path.join(folder, "run"), os.path.join(assets, "stories260K.bin"), "-z", os.path.join(assets, "tok512.bin"),
+             "-t", "0", "-n", "256", "-i", "Once upon a time"], check=True, capture_output=True, text=True)
+        rates.append(float(re.search(r"achieved tok/s: ([0-9.]+)", out.stderr + out.stdout).group(1)))
+    rates = sorted(rates[1:])
+    return rates[-1], rates[len(rates) // 2]
+
+
+def main():
+    args = sys.argv[1:]
+    runs = int(args[args.index("--runs") + 1]) if "--runs" in args else 15
+    llama = args[args.index("--llama2c") + 1] if "--llama2c" in args else None
+    figures = ours(runs)
+    rows = []
+    png = figures["png_level1_ms"]
+    best, median, size = pillow(runs)
+    rows.append(("PNG 1024² photo, level 1 (ms)", png["median"], median, median / png["median"],
+                 f"{png['bytes']:,} B vs {size:,} B"))
+    for bins in (80, 128):
+        mine = figures[f"logmel{bins}_ms"]
+        best, median = torch_logmel(runs, bins)
+        rows.append((f"log-mel 30 s, {bins} bins (ms)", mine["median"], median, median / mine["median"], "torch stft path"))
+    decode = figures["llm_decode_tok_s"]
+    if llama:
+        best, median = llama2c(llama, runs)
+        rows.append(("stories260K greedy decode (tok/s)", decode["median"], median, decode["median"] / median, "llama2.c run.c"))
+    else:
+        rows.append(("stories260K greedy decode (tok/s)", decode["median"], None, None, "pass --llama2c DIR for the peer"))
+    prefill = figures["llm_prefill_ms"]
+    rows.append((f"stories260K prefill, {prefill['tokens']} tokens (ms)", prefill["median"], None, None, "ours only"))
+
+    print(f"{'stage':40} {'ours':>10} {'peer':>10} {'ratio':>7}  note")
+    for stage, mine, theirs, ratio, note in rows:
+        theirs_text = f"{theirs:10.1f}" if theirs is not None else f"{'-':>10}"
+        ratio_text = f"{ratio:7.2f}" if ratio is not None else f"{'-':>7}"
+        print(f"{stage:40} {mine:10.1f} {theirs_text} {ratio_text}  {note}")
+
+
+if __name__ == "__main__":
+    main()
