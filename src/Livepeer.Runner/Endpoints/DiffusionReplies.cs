@@ -1,7 +1,6 @@
 using Livepeer.Runner.Contract;
 using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Pipelines.Diffusion;
-using Livepeer.Runner.Pipelines.Media;
 
 namespace Livepeer.Runner.Endpoints;
 
@@ -19,6 +18,6 @@ internal sealed class DiffusionReplies(DiffusionPipeline diffusion, SafetyCheckN
         if (output.Images.Count > 0 && !output.HasSafetyChecker)
             notices.NoteUnavailable(model.Pipeline, model.ModelId, safetyCheck);
         // nsfw is the checker's verdict when safety_check asked for it and the model has one; false otherwise.
-        return Results.Json(new ImageResponse([.. output.Images.Select(i => new Media(DataUrl.Png(i.Png), i.Seed, i.Nsfw))]), RunnerJson.Wire.ImageResponse);
+        return MediaReplies.Images([.. output.Images.Select(i => new EncodedMedia(i.Png, i.Seed, i.Nsfw))]);
     }
 }

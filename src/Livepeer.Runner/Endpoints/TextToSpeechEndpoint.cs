@@ -2,7 +2,6 @@ using Livepeer.Runner.Contract;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Hosting;
 using Livepeer.Runner.Http;
-using Livepeer.Runner.Pipelines.Media;
 using Livepeer.Runner.Pipelines.Speech;
 
 namespace Livepeer.Runner.Endpoints;
@@ -40,7 +39,7 @@ internal static class TextToSpeechEndpoint
             RunAsync = async (call, request, model) =>
             {
                 var wav = await speech.RunAsync(call.Lease(model), new SpeechRequest(request.Text, request.Description, request.Seed), call.Aborted);
-                return Results.Json(new AudioResponse(new MediaUrl(DataUrl.Wav(wav))), RunnerJson.Wire.AudioResponse);
+                return MediaReplies.Audio(wav);
             },
         };
     }

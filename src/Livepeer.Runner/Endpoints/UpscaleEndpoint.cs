@@ -3,7 +3,6 @@ using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Hosting;
 using Livepeer.Runner.Http;
-using Livepeer.Runner.Pipelines.Media;
 using Livepeer.Runner.Pipelines.Upscale;
 
 namespace Livepeer.Runner.Endpoints;
@@ -64,6 +63,6 @@ internal static class UpscaleEndpoint
         var output = await upscale.RunAsync(call.Lease(model), request.Image.Content, parameters, request.SafetyCheck, call.Aborted);
         if (!output.Checked)
             notices.NoteUnavailable(model.Pipeline, model.ModelId, request.SafetyCheck);
-        return Results.Json(new ImageResponse([new Media(DataUrl.Png(output.Png), seed, output.Nsfw)]), RunnerJson.Wire.ImageResponse);
+        return MediaReplies.Images([new EncodedMedia(output.Png, seed, output.Nsfw)]);
     }
 }

@@ -1,0 +1,127 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.IO.Pipelines;
+using Livepeer.Runner.Pipelines.Media;
+
+namespace Livepeer.Runner.Contract;
+
+/// <summary>One PNG of an image or video reply with the seed and safety verdict the contract reports beside it.</summary>
+public readonly record struct EncodedMedia(byte[] Png, long Seed, bool Nsfw);
+
+/// <summary>
+/// The contract's media replies (<c>ImageResponse</c>, <c>VideoResponse</c>, <c>AudioResponse</c>) written straight to
+/// the response body: each data URL is base64-encoded from the encoded file into the body's buffer a chunk at a time
+/// and flushed as it goes, so a reply is never a string (UTF-16 base64 is 2.7 times the PNG) nor whole in memory, and
+/// a slow client holds back the writing instead of the runner buffering for it. The bytes are exactly what
+/// <see cref="RunnerJson.Wire"/> writes for the same records (base64 and the seeds need no escaping).
+/// </summary>
+internal static class MediaReplies
+{
+    /// <summary>Input bytes per base64 chunk: a multiple of 3, so every chunk but the last has no padding; 1 MiB of text.</summary>
+    private const int ChunkBytes = 3 * 256 * 1024;
+
+    public static IResult Images(IReadOnlyList<EncodedMedia> images) =>
+        new MediaResult((writer, cancellationToken) => WriteImagesAsync(writer, images, cancellationToken));
+
+    public static IResult Video(IReadOnlyList<IReadOnlyList<EncodedMedia>> batches) =>
+        new MediaResult((writer, cancellationToken) => WriteVideoAsync(writer, batches, cancellationToken));
+
+    public static IResult Audio(byte[] wav) =>
+        new MediaResult((writer, cancellationToken) => WriteAudioAsync(writer, wav, cancellationToken));
+
+    /// <summary><c>{"images":[{"url":"data:image/png;base64,…","seed":…,"nsfw":…},…]}</c></summary>
+    public static async Task WriteImagesAsync(PipeWriter writer, IReadOnlyList<EncodedMedia> images, CancellationToken cancellationToken)
+    {
+        writer.Write("{\"images\":"u8);
+        await WriteListAsync(writer, images, cancellationToken).ConfigureAwait(false);
+        writer.Write("}"u8);
+        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary><c>{"frames":[[{"url":…,"seed":…,"nsfw":…},…]]}</c>: one list of frames per generated video.</summary>
+    public static async Task WriteVideoAsync(PipeWriter writer, IReadOnlyList<IReadOnlyList<EncodedMedia>> batches, CancellationToken cancellationToken)
+    {
+        writer.Write("{\"frames\":["u8);
+        for (var i = 0; i < batches.Count; i++)
+        {
+            if (i > 0)
+                writer.Write(","u8);
+            await WriteListAsync(writer, batches[i], cancellationToken).ConfigureAwait(false);
+        }
+
+        writer.Write("]}"u8);
+        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary><c>{"audio":{"url":"data:audio/wav;base64,…"}}</c></summary>
+    public static async Task WriteAudioAsync(PipeWriter writer, byte[] wav, CancellationToken cancellationToken)
+    {
+        writer.Write("{\"audio\":{\"url\":\""u8);
+        await WriteDataUrlAsync(writer, DataUrl.WavPrefix, wav, cancellationToken).ConfigureAwait(false);
+        writer.Write("\"}}"u8);
+        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task WriteListAsync(PipeWriter writer, IReadOnlyList<EncodedMedia> items, CancellationToken cancellationToken)
+    {
+        writer.Write("["u8);
+        for (var i = 0; i < items.Count; i++)
+        {
+            writer.Write(i == 0 ? "{\"url\":\""u8 : ",{\"url\":\""u8);
+            await WriteDataUrlAsync(writer, DataUrl.PngPrefix, items[i].Png, cancellationToken).ConfigureAwait(false);
+            writer.Write("\",\"seed\":"u8);
+            WriteInteger(writer, items[i].Seed);
+            writer.Write(items[i].Nsfw ? ",\"nsfw\":true}"u8 : ",\"nsfw\":false}"u8);
+        }
+
+        writer.Write("]"u8);
+    }
+
+    private static async Task WriteDataUrlAsync(PipeWriter writer, string prefix, byte[] payload, CancellationToken cancellationToken)
+    {
+        WriteAscii(writer, prefix);
+        for (var at = 0; at < payload.Length; at += ChunkBytes)
+        {
+            var chunk = payload.AsSpan(at, Math.Min(ChunkBytes, payload.Length - at));
+            var text = Base64.GetMaxEncodedToUtf8Length(chunk.Length);
+            var status = Base64.EncodeToUtf8(chunk, writer.GetSpan(text), out _, out var written, isFinalBlock: true);
+            if (status != OperationStatus.Done)
+                throw new InvalidOperationException($"Base64 encoding stopped with {status}.");
+            writer.Advance(written);
+            var flushed = await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (flushed.IsCanceled || flushed.IsCompleted)
+                throw new OperationCanceledException("The client stopped reading the reply.", cancellationToken);
+        }
+    }
+
+    private static void WriteInteger(IBufferWriter<byte> writer, long value)
+    {
+        var span = writer.GetSpan(20);
+        if (!Utf8Formatter.TryFormat(value, span, out var written))
+            throw new InvalidOperationException("A long needs at most 20 bytes.");
+        writer.Advance(written);
+    }
+
+    private static void WriteAscii(IBufferWriter<byte> writer, string text)
+    {
+        var span = writer.GetSpan(text.Length);
+        for (var i = 0; i < text.Length; i++)
+            span[i] = (byte)text[i];
+        writer.Advance(text.Length);
+    }
+
+    /// <summary>A 200 <c>application/json</c> reply whose body the writer produces.</summary>
+    private sealed class MediaResult(Func<PipeWriter, CancellationToken, Task> write) : IResult, IStatusCodeHttpResult, IContentTypeHttpResult
+    {
+        public int? StatusCode => StatusCodes.Status200OK;
+
+        public string ContentType => "application/json";
+
+        public Task ExecuteAsync(HttpContext context)
+        {
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.ContentType = ContentType;
+            return write(context.Response.BodyWriter, context.RequestAborted);
+        }
+    }
+}
