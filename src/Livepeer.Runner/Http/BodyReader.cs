@@ -16,13 +16,18 @@ internal static class BodyReader
         var buffer = new MemoryStream();
         var chunk = new byte[16384];
         int read;
+        var tooLarge = false;
         while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
         {
-            if (buffer.Length + read > limit)
-                throw new PayloadTooLargeException($"Request body is larger than {limit} bytes.");
-            buffer.Write(chunk, 0, read);
+            // Past the limit the rest is read and dropped, as FormReader drains an oversize upload: a client still
+            // sending (through a proxy, often) then gets the JSON error instead of a connection closed under it.
+            tooLarge |= buffer.Length + read > limit;
+            if (!tooLarge)
+                buffer.Write(chunk, 0, read);
         }
 
+        if (tooLarge)
+            throw new PayloadTooLargeException($"Request body is larger than {limit} bytes.");
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 }

@@ -21,6 +21,7 @@ public sealed class LiveHeartbeatTests : IAsyncLifetime
     private readonly CapturingLoggerProvider _logs = new();
     private FakeOrchestrator _orchestrator = null!;
     private LiveRegistrar? _registrar;
+    private readonly LiveSessions _sessions = new();
     private bool _ready = true;
 
     private static readonly LiveRegistration Registration = new(
@@ -35,7 +36,7 @@ public sealed class LiveHeartbeatTests : IAsyncLifetime
     {
         var settings = new LiveRunnerSettings(_orchestrator.Url, Secret, PublicUrl, TlsInsecure: false);
         var advert = new LiveAdvert(PublicUrl, "1.2.3", new LiveGpu("GPU-1234", "NVIDIA H100", 81559));
-        _registrar = new LiveRegistrar(settings, [Registration], advert, _ => _ready, _time, _logs.CreateLogger("live"));
+        _registrar = new LiveRegistrar(settings, [Registration], advert, _ => _ready, _sessions, _time, _logs.CreateLogger("live"));
         _registrar.Heartbeats[0].Sleeping += delay => _sleeps.Writer.TryWrite(delay);
         await _registrar.StartAsync(CancellationToken.None);
     }
