@@ -105,6 +105,52 @@ public sealed class LiveProxyStreamingTests(ProxiedRunner runner) : IClassFixtur
     }
 
     [Fact]
+    public async Task DeviceLimitAcrossRegistrations_IsTheRunners503_WhileTheProxyHadASlot()
+    {
+        var x2 = $"/apps/{runner.Ids[ProxiedRunner.X2]}/app/upscale";
+        var (response, events, hold, _) = await HeldStreamAsync();
+        using (response)
+        using (events)
+        {
+            using (var busy = await runner.Gateway.PostAsync(x2, Requests.Form("image", Requests.Fixture, ("prompt", "x"))))
+            {
+                Assert.StartsWith("insufficient capacity", await busy.ReadErrorAsync(HttpStatusCode.ServiceUnavailable), StringComparison.Ordinal);
+                Assert.Equal("1", busy.Headers.RetryAfter?.ToString());
+            }
+
+            await runner.Orchestrator.NextProxyEndAsync();
+            hold.Release();
+            Assert.Equal("[DONE]", (await events.RestAsync())[^1]);
+        }
+
+        await runner.Orchestrator.NextProxyEndAsync();
+        await hold.Finished;
+        using (var again = await runner.Gateway.PostAsync(x2, Requests.Form("image", Requests.Fixture, ("prompt", "x"))))
+            await again.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse");
+        await runner.Orchestrator.NextProxyEndAsync();
+    }
+
+    [Theory]
+    [InlineData("GET", "v1/models", "")]
+    [InlineData("POST", "llm", "{}")]
+    [InlineData("POST", "v1/chat/completions", "{\"messages\":3}")]
+    public async Task Replies_AreTheSameDirectAndThroughTheProxy(string method, string path, string body)
+    {
+        HttpRequestMessage Request(string url) => new(new HttpMethod(method), url) { Content = body.Length == 0 ? null : Requests.Json(body) };
+        using var direct = runner.Host.CreateClient();
+        using var directRequest = Request($"/live/llm--karpathy--stories260K/{path}");
+        using var proxiedRequest = Request(LlmRoute(path));
+
+        using var expected = await direct.SendAsync(directRequest);
+        using var actual = await runner.Gateway.SendAsync(proxiedRequest);
+        await runner.Orchestrator.NextProxyEndAsync();
+
+        Assert.Equal(expected.StatusCode, actual.StatusCode);
+        Assert.Equal(expected.Content.Headers.ContentType, actual.Content.Headers.ContentType);
+        Assert.Equal(await expected.Content.ReadAsStringAsync(), await actual.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task OversizeBodies_ThroughTheProxy_AreTheRunners413()
     {
         var huge = new byte[LiveRunner.MaxUploadBytes + 1];

@@ -134,7 +134,9 @@ public sealed class LiveRouteTests(LiveRunner runner) : IClassFixture<LiveRunner
             Assert.True(message.Length < 200);
             Assert.Equal("1", busy.Headers.RetryAfter?.ToString());
 
-            using var health = await _client.GetAsync(LiveRunner.X4 + "/health");
+            // go-livepeer polls health with a 3 s client timeout; the route never waits on a model or a queue.
+            using var healthTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+            using var health = await _client.GetAsync(LiveRunner.X4 + "/health", healthTimeout.Token);
             Assert.Equal("OK", (await health.ReadValidJsonAsync(HttpStatusCode.OK, "HealthCheck")).GetProperty("status").GetString());
 
             using var other = await _client.PostAsync(LiveRunner.X2 + "/upscale", Upscale());

@@ -8,7 +8,8 @@ namespace Livepeer.Runner.Tests.Live;
 
 /// <summary>
 /// The runner registered dynamically with the stand-in orchestrator on a fake clock, reached through its proxy: the
-/// stories260K LLM (one turn) and the ESRGAN x2 upscaler, a 2 MiB upload limit, and the <see cref="StreamGate"/>.
+/// stories260K LLM (one turn) and the ESRGAN x2 upscaler, one request at a time on the device (RUNNER_MAX_CONCURRENCY,
+/// the limit across registrations go-livepeer cannot see), a 2 MiB upload limit, and the <see cref="StreamGate"/>.
 /// The heartbeat loops are watched from their construction, so a test knows when every loop waits for its next beat
 /// and moves the clock by exactly that wait.
 /// </summary>
@@ -53,6 +54,7 @@ public sealed class ProxiedRunner : IAsyncLifetime
         {
             ["MODELS_CONFIG"] = config,
             ["RUNNER_EXECUTION_PROVIDER"] = "cpu",
+            ["RUNNER_MAX_CONCURRENCY"] = "1",
             ["RUNNER_MAX_UPLOAD_BYTES"] = LiveRunner.MaxUploadBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["LIVE_RUNNER_ORCHESTRATOR"] = Orchestrator.Url.ToString(),
             ["LIVE_RUNNER_SECRET"] = Secret,
