@@ -10,7 +10,7 @@ internal static class OpenAiErrors
     {
         UnauthorizedException => Error(StatusCodes.Status401Unauthorized, "Invalid bearer token.", "invalid_request_error", "invalid_api_key"),
         ModelNotConfiguredException e => Error(StatusCodes.Status404NotFound, $"The model '{e.Requested}' does not exist.", "invalid_request_error", "model_not_found"),
-        BadInputException or RequestValidationException => Error(StatusCodes.Status400BadRequest, error.Message, "invalid_request_error", null),
+        BadInputException or RequestValidationException or PayloadTooLargeException => Error(StatusCodes.Status400BadRequest, error.Message, "invalid_request_error", null),
         ModelBusyException => Error(StatusCodes.Status503ServiceUnavailable, error.Message, "server_error", "model_busy"),
         EngineUnavailableException or ModelLoadException => Error(StatusCodes.Status500InternalServerError, error.Message, "server_error", null),
         _ => Error(StatusCodes.Status500InternalServerError, contract.DefaultError, "server_error", null),

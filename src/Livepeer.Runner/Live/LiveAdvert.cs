@@ -38,7 +38,10 @@ internal sealed record StaticRunnerEntry(
 /// <summary>The runners.json document for <c>-liveRunnerConfig</c>.</summary>
 internal sealed record StaticRunnersFile(IReadOnlyList<StaticRunnerEntry> Runners);
 
-/// <summary>The heartbeat body (LIVE-RUNNER §3.1), sent whole on every beat: the orchestrator replaces, never merges.</summary>
+/// <summary>
+/// The heartbeat body (LIVE-RUNNER §3.1), sent whole on every beat: the orchestrator replaces, never merges.
+/// <c>session_ids</c> are the sessions the runner is serving (the orchestrator's reply is authoritative).
+/// </summary>
 internal sealed record HeartbeatRequest(
     string RunnerId,
     string Label,
@@ -47,18 +50,26 @@ internal sealed record HeartbeatRequest(
     string Mode,
     int Capacity,
     string Status,
+    IReadOnlyList<string> SessionIds,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LiveGpu? Gpu,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Version,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LivePriceInfo? PriceInfo);
 
-/// <summary>The heartbeat reply; <c>heartbeat_secret</c> comes on the first one only.</summary>
+/// <summary>
+/// The heartbeat reply; <c>heartbeat_secret</c> and <c>o2r</c> come on the first one only. <c>orchestrator</c> is the
+/// runner-facing base URL (<c>-liveRunnerAddr</c>); <c>session_ids</c> the orchestrator's active sessions, oldest first.
+/// </summary>
 internal sealed record HeartbeatResponse(
     string? RunnerId,
     string? Orchestrator,
     string? HeartbeatInterval,
     string? HeartbeatTtl,
     string? HeartbeatSecret,
+    HeartbeatChannel? O2r,
     IReadOnlyList<string>? SessionIds);
+
+/// <summary>A trickle channel the orchestrator offers (the O2R session-event channel); its name and URL are credentials.</summary>
+internal sealed record HeartbeatChannel(string? Name, string? ChannelName, string? Url, string? MimeType);
 
 /// <summary>What every registration of this runner advertises alongside its own fields.</summary>
 internal sealed record LiveAdvert(Uri PublicUrl, string Version, LiveGpu? Gpu)
@@ -69,9 +80,9 @@ internal sealed record LiveAdvert(Uri PublicUrl, string Version, LiveGpu? Gpu)
         registration.Label, registration.App, registration.RunnerUrl(PublicUrl), registration.HealthUrl(PublicUrl), Mode,
         registration.Capacity, Gpu, Version, LivePriceInfo.Of(registration.Entry.Price));
 
-    public HeartbeatRequest Heartbeat(LiveRegistration registration, string runnerId, bool ready) => new(
+    public HeartbeatRequest Heartbeat(LiveRegistration registration, string runnerId, bool ready, IReadOnlyList<string> sessions) => new(
         runnerId, registration.Label, registration.RunnerUrl(PublicUrl), registration.App, Mode, registration.Capacity,
-        ready ? "ready" : "unavailable", Gpu, Version, LivePriceInfo.Of(registration.Entry.Price));
+        ready ? "ready" : "unavailable", sessions, Gpu, Version, LivePriceInfo.Of(registration.Entry.Price));
 }
 
 [JsonSourceGenerationOptions(

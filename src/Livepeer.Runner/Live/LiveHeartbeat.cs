@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Security.Authentication;
 
 namespace Livepeer.Runner.Live;
 
@@ -9,6 +10,13 @@ namespace Livepeer.Runner.Live;
 /// memory only), sending the full body every time. A 401 or 404 re-bootstraps at once (the orchestrator forgot us or
 /// our TTL ran out); a 400, or a 401 to the bootstrap (wrong secret), is a configuration error, retried slowly;
 /// transport errors, and a 404 to the bootstrap (an expired registration not swept yet), back off within the interval.
+/// <para>
+/// Each beat carries the sessions the runner is serving (<see cref="LiveSessions"/>); the reply's <c>session_ids</c>,
+/// the orchestrator's authoritative list, is kept as <see cref="OrchestratorSessions"/>. Later beats go to the
+/// runner-facing URL the reply names (<c>orchestrator</c>, its <c>-liveRunnerAddr</c>); if that URL cannot be reached
+/// the loop goes back to the configured one and does not follow it again. The O2R channel the first reply offers is
+/// not subscribed: a single-shot runner knows its sessions from its own requests.
+/// </para>
 /// </summary>
 internal sealed partial class LiveHeartbeat(
     LiveRegistration registration,
@@ -16,6 +24,7 @@ internal sealed partial class LiveHeartbeat(
     LiveRunnerSettings settings,
     HttpClient http,
     Func<LiveRegistration, bool> ready,
+    LiveSessions sessions,
     TimeProvider time,
     ILogger logger)
 {
@@ -32,8 +41,17 @@ internal sealed partial class LiveHeartbeat(
     private string? _runnerId;
     private TimeSpan _interval = DefaultInterval;
     private TimeSpan _ttl = DefaultTtl;
+    private Uri _orchestrator = settings.Orchestrator;
+    private Uri? _unreachable;
+    private IReadOnlyList<string> _orchestratorSessions = [];
 
     public LiveRegistration Registration => registration;
+
+    /// <summary>Where beats go now: the configured URL, or the one the orchestrator returned.</summary>
+    public Uri Orchestrator => _orchestrator;
+
+    /// <summary>The orchestrator's active sessions for this registration, from its last reply (authoritative; oldest first).</summary>
+    public IReadOnlyList<string> OrchestratorSessions => Volatile.Read(ref _orchestratorSessions);
 
     /// <summary>The id the orchestrator accepted; null until the first successful beat.</summary>
     public string? RunnerId => _runnerId;
@@ -85,7 +103,7 @@ internal sealed partial class LiveHeartbeat(
     private async Task<Outcome> BeatAsync(CancellationToken cancellationToken)
     {
         var bootstrap = _heartbeatSecret is null;
-        var body = advert.Heartbeat(registration, _runnerId ?? _proposedId, ready(registration));
+        var body = advert.Heartbeat(registration, _runnerId ?? _proposedId, ready(registration), sessions.Of(registration.Label));
         using var deadline = new CancellationTokenSource(RequestTimeout, time);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
@@ -100,7 +118,7 @@ internal sealed partial class LiveHeartbeat(
             {
                 case HttpStatusCode.OK:
                     var reply = await response.Content.ReadFromJsonAsync(LiveJson.Default.HeartbeatResponse, timeout.Token);
-                    Accept(reply, bootstrap, body.Status);
+                    Accept(reply, bootstrap, body);
                     return Outcome.Accepted;
                 case HttpStatusCode.Unauthorized or HttpStatusCode.NotFound when !bootstrap:
                     LogForgotten(logger, _runnerId ?? _proposedId, (int)response.StatusCode);
@@ -125,14 +143,32 @@ internal sealed partial class LiveHeartbeat(
         {
             return Outcome.Cancelled;
         }
+        catch (HttpRequestException e) when (e.InnerException is AuthenticationException)
+        {
+            LogUntrustedCertificate(logger, registration.App, _orchestrator.GetLeftPart(UriPartial.Authority), LiveRunnerSettings.TlsInsecureVariable);
+            return Unreachable();
+        }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or System.Text.Json.JsonException or NotSupportedException)
         {
             LogTransient(logger, registration.App, e.GetType().Name);
-            return Outcome.Transient;
+            return e is System.Text.Json.JsonException or NotSupportedException ? Outcome.Transient : Unreachable();
         }
     }
 
-    private void Accept(HeartbeatResponse? reply, bool bootstrap, string status)
+    /// <summary>A beat that did not reach the orchestrator: a returned URL that fails is dropped for the configured one.</summary>
+    private Outcome Unreachable()
+    {
+        if (_orchestrator != settings.Orchestrator)
+        {
+            LogFollowFailed(logger, registration.App, _orchestrator.GetLeftPart(UriPartial.Authority), settings.Orchestrator.GetLeftPart(UriPartial.Authority));
+            _unreachable = _orchestrator;
+            _orchestrator = settings.Orchestrator;
+        }
+
+        return Outcome.Transient;
+    }
+
+    private void Accept(HeartbeatResponse? reply, bool bootstrap, HeartbeatRequest sent)
     {
         if (reply?.HeartbeatSecret is { Length: > 0 } secret)
             _heartbeatSecret = secret;
@@ -144,8 +180,30 @@ internal sealed partial class LiveHeartbeat(
         if (GoDuration.TryParse(reply?.HeartbeatTtl, out var ttl) && ttl > TimeSpan.Zero)
             _ttl = ttl;
         if (bootstrap)
-            LogRegistered(logger, _runnerId, registration.App, status, _interval.TotalSeconds, _ttl.TotalSeconds);
+            LogRegistered(logger, _runnerId, registration.App, sent.Status, _interval.TotalSeconds, _ttl.TotalSeconds);
+        if (bootstrap && reply?.O2r is { } o2r)
+            LogO2rNotSubscribed(logger, _runnerId, o2r.Name == "o2r" ? "o2r" : "unnamed");
+
+        var authoritative = reply?.SessionIds ?? [];
+        Volatile.Write(ref _orchestratorSessions, authoritative);
+        if (!authoritative.SequenceEqual(sent.SessionIds, StringComparer.Ordinal))
+            LogSessionsDiffer(logger, _runnerId, authoritative.Count, sent.SessionIds.Count);
+        Follow(reply?.Orchestrator);
     }
+
+    /// <summary>Later beats go to the runner-facing URL the orchestrator returns, unless it already failed.</summary>
+    private void Follow(string? returned)
+    {
+        if (!Uri.TryCreate(returned?.Trim(), UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || url.Host.Length == 0)
+            return;
+        if (SameBase(url, _orchestrator) || (_unreachable is { } failed && SameBase(url, failed)))
+            return;
+        LogFollowing(logger, registration.App, url.GetLeftPart(UriPartial.Authority), _orchestrator.GetLeftPart(UriPartial.Authority));
+        _orchestrator = url;
+    }
+
+    private static bool SameBase(Uri a, Uri b) =>
+        string.Equals(a.GetLeftPart(UriPartial.Path).TrimEnd('/'), b.GetLeftPart(UriPartial.Path).TrimEnd('/'), StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Unregisters (204), when registered; the loop must have stopped.</summary>
     public async Task UnregisterAsync(CancellationToken cancellationToken)
@@ -169,7 +227,7 @@ internal sealed partial class LiveHeartbeat(
         }
     }
 
-    private Uri Url(string path) => new(settings.Orchestrator.GetLeftPart(UriPartial.Path).TrimEnd('/') + path);
+    private Uri Url(string path) => new(_orchestrator.GetLeftPart(UriPartial.Path).TrimEnd('/') + path);
 
     private static async Task<string> Reason(HttpResponseMessage response, CancellationToken cancellationToken)
     {
@@ -203,6 +261,21 @@ internal sealed partial class LiveHeartbeat(
 
     [LoggerMessage(EventId = 704, Level = LogLevel.Warning, Message = "live runner heartbeat for app={App} failed ({Reason}); retrying")]
     private static partial void LogTransient(ILogger logger, string app, string reason);
+
+    [LoggerMessage(EventId = 708, Level = LogLevel.Error, Message = "live runner heartbeat for app={App}: the certificate of {Orchestrator} is not trusted; set {Variable}=1 for an orchestrator with a self-signed certificate; retrying")]
+    private static partial void LogUntrustedCertificate(ILogger logger, string app, string orchestrator, string variable);
+
+    [LoggerMessage(EventId = 709, Level = LogLevel.Information, Message = "live runner app={App}: later beats go to {Orchestrator}, the runner-facing URL returned by {Configured}")]
+    private static partial void LogFollowing(ILogger logger, string app, string orchestrator, string configured);
+
+    [LoggerMessage(EventId = 711, Level = LogLevel.Warning, Message = "live runner app={App}: the returned orchestrator URL {Orchestrator} cannot be reached; back to {Configured} (check the orchestrator's -liveRunnerAddr)")]
+    private static partial void LogFollowFailed(ILogger logger, string app, string orchestrator, string configured);
+
+    [LoggerMessage(EventId = 712, Level = LogLevel.Information, Message = "live runner runner_id={RunnerId}: the offered {Channel} channel is not subscribed; a single-shot runner tracks its sessions from its own requests")]
+    private static partial void LogO2rNotSubscribed(ILogger logger, string? runnerId, string channel);
+
+    [LoggerMessage(EventId = 713, Level = LogLevel.Debug, Message = "live runner runner_id={RunnerId}: the orchestrator holds {Orchestrator} sessions, the runner serves {Runner} (requests in transit, or released by the orchestrator)")]
+    private static partial void LogSessionsDiffer(ILogger logger, string? runnerId, int orchestrator, int runner);
 
     [LoggerMessage(EventId = 705, Level = LogLevel.Information, Message = "live runner unregistered runner_id={RunnerId} app={App}")]
     private static partial void LogUnregistered(ILogger logger, string runnerId, string app);

@@ -18,12 +18,12 @@ internal sealed partial class LiveRegistrar : IHostedLifecycleService, IDisposab
     private int _disposed;
 
     public LiveRegistrar(LiveRunnerSettings settings, IReadOnlyList<LiveRegistration> registrations, LiveAdvert advert, Func<LiveRegistration, bool> ready,
-        TimeProvider time, ILogger logger, HttpMessageHandler? handler = null)
+        LiveSessions sessions, TimeProvider time, ILogger logger, HttpMessageHandler? handler = null)
     {
         _http = new HttpClient(handler ?? Handler(settings), disposeHandler: handler is null);
         _time = time;
         _logger = logger;
-        Heartbeats = [.. registrations.Select(r => new LiveHeartbeat(r, advert, settings, _http, ready, time, logger))];
+        Heartbeats = [.. registrations.Select(r => new LiveHeartbeat(r, advert, settings, _http, ready, sessions, time, logger))];
         Settings = settings;
     }
 

@@ -12,6 +12,7 @@ internal static class LiveServices
         var services = builder.Services;
         services.AddSingleton<IReadOnlyList<LiveRegistration>>(LiveRegistration.From(catalog));
         services.AddSingleton<LiveHealth>();
+        services.AddSingleton<LiveSessions>();
         if (LiveRunnerSettings.FromVariables(name => builder.Configuration[name]) is not { } settings)
             return;
 
@@ -22,6 +23,7 @@ internal static class LiveServices
             var advert = new LiveAdvert(settings.PublicUrl, provider.GetRequiredService<RunnerVersion>().Value,
                 LiveGpu.Of(provider.GetRequiredService<ComputeDevice>(), provider.GetRequiredService<GpuInventory>().Devices()));
             return new LiveRegistrar(settings, provider.GetRequiredService<IReadOnlyList<LiveRegistration>>(), advert, health.CanServe,
+                provider.GetRequiredService<LiveSessions>(),
                 provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILoggerFactory>().CreateLogger("Livepeer.Runner.Live"));
         });
         services.AddHostedService(provider => provider.GetRequiredService<LiveRegistrar>());

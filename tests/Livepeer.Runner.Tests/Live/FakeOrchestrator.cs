@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -19,7 +20,8 @@ namespace Livepeer.Runner.Tests.Live;
 /// HTTP server: <c>POST /runners/heartbeat</c> (bootstrap with the orchestrator secret, later beats with the
 /// returned heartbeat secret, full-body replace, TTL expiry on the injected clock), <c>POST /runners/{id}/unregister</c>,
 /// and the single-shot reverse proxy <c>/apps/{id}/app/{path}</c> with per-registration capacity and the four
-/// injected headers. go-livepeer itself cannot be built here.
+/// injected headers. go-livepeer itself cannot be built here. It listens on two loopback ports, the second standing for
+/// its runner-facing <c>-liveRunnerAddr</c>, over HTTPS when given a certificate (go-livepeer's usual self-signed one).
 /// </summary>
 internal sealed class FakeOrchestrator : IAsyncDisposable
 {
@@ -33,6 +35,8 @@ internal sealed class FakeOrchestrator : IAsyncDisposable
     private readonly HttpClient _upstream;
     private readonly ConcurrentDictionary<string, Runner> _runners = new(StringComparer.Ordinal);
     private readonly Channel<Beat> _beats = Channel.CreateUnbounded<Beat>();
+    private readonly Channel<string> _proxyEnded = Channel.CreateUnbounded<string>();
+    private readonly AsyncLocal<int> _port = new();
     private int _disposed;
 
     private FakeOrchestrator(WebApplication app, string secret, TimeProvider time, HttpMessageHandler upstream)
@@ -50,6 +54,12 @@ internal sealed class FakeOrchestrator : IAsyncDisposable
 
     public Uri Url { get; private set; } = null!;
 
+    /// <summary>The second address, for a test that returns it as the runner-facing URL.</summary>
+    public Uri RunnerFacingUrl { get; private set; } = null!;
+
+    /// <summary>What replies name as <c>orchestrator</c> (go-livepeer's <c>-liveRunnerAddr</c>); <see cref="Url"/> unless set.</summary>
+    public Uri? ReturnedOrchestrator { get; set; }
+
     /// <summary>Every heartbeat as received, in order, with its answer.</summary>
     public ConcurrentQueue<Beat> Beats { get; } = new();
 
@@ -62,10 +72,23 @@ internal sealed class FakeOrchestrator : IAsyncDisposable
     public ConcurrentQueue<(string RunnerId, string Path, int Status)> Forwarded { get; } = new();
 
     /// <param name="upstream">How the proxy reaches runners (a loopback socket handler, or the test host's in-memory one).</param>
-    public static async Task<FakeOrchestrator> StartAsync(string secret, TimeProvider time, HttpMessageHandler upstream)
+    /// <param name="certificate">Serve HTTPS with it; plain HTTP without.</param>
+    public static async Task<FakeOrchestrator> StartAsync(string secret, TimeProvider time, HttpMessageHandler upstream, X509Certificate2? certificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // go-livepeer's proxy limits no body (LIVE-RUNNER §1.5); Kestrel's default would cut at 30 MB.
+            kestrel.Limits.MaxRequestBodySize = null;
+            for (var i = 0; i < 2; i++)
+            {
+                kestrel.Listen(IPAddress.Loopback, 0, listen =>
+                {
+                    if (certificate is not null)
+                        listen.UseHttps(certificate);
+                });
+            }
+        });
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var orchestrator = new FakeOrchestrator(app, secret, time, upstream);
@@ -73,12 +96,17 @@ internal sealed class FakeOrchestrator : IAsyncDisposable
         app.MapPost("/runners/{id}/unregister", (Delegate)orchestrator.Unregister);
         app.Map("/apps/{id}/app/{**path}", (Delegate)orchestrator.ProxyAsync);
         await app.StartAsync();
-        orchestrator.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
+        orchestrator.Url = addresses[0];
+        orchestrator.RunnerFacingUrl = addresses[1];
         return orchestrator;
     }
 
     /// <summary>The next heartbeat received (bounded, so a broken loop fails the test rather than hanging it).</summary>
     public async Task<Beat> NextBeatAsync() => await _beats.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));
+
+    /// <summary>The session of the next proxied request to end, once its slot is free (bounded, as <see cref="NextBeatAsync"/>).</summary>
+    public async Task<string> NextProxyEndAsync() => await _proxyEnded.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));
 
     /// <summary>Drops a runner as the TTL sweep does: its next beat is a new registration with the wrong secret (401).</summary>
     public void Forget(string runnerId) => _runners.TryRemove(runnerId, out _);
@@ -104,10 +132,39 @@ internal sealed class FakeOrchestrator : IAsyncDisposable
 
     public IReadOnlyCollection<string> RunnerIds => [.. _runners.Keys];
 
-    public int ActiveSessions(string runnerId) => _runners.TryGetValue(runnerId, out var runner) ? runner.Sessions.Count : 0;
+    public int ActiveSessions(string runnerId) => ActiveSessionIds(runnerId).Count;
+
+    /// <summary>The sessions the proxy holds for a runner, oldest first: what go-livepeer's replies list as <c>session_ids</c>.</summary>
+    public IReadOnlyList<string> ActiveSessionIds(string runnerId)
+    {
+        if (!_runners.TryGetValue(runnerId, out var runner))
+            return [];
+        lock (runner)
+            return [.. runner.Sessions.Keys];
+    }
+
+    /// <summary>
+    /// A failed payment on a metered session (LIVE-RUNNER §1.6): go-livepeer releases each of the runner's sessions and
+    /// cancels its request's context, which aborts the proxied request to the runner.
+    /// </summary>
+    public void FailPayments(string runnerId)
+    {
+        if (!_runners.TryGetValue(runnerId, out var runner))
+            return;
+        List<CancellationTokenSource> cancelled;
+        lock (runner)
+        {
+            cancelled = [.. runner.Sessions.Values];
+            runner.Sessions.Clear();
+        }
+
+        foreach (var session in cancelled)
+            session.Cancel();
+    }
 
     private async Task<IResult> HeartbeatAsync(HttpContext context)
     {
+        _port.Value = context.Connection.LocalPort;
         var authorization = context.Request.Headers.Authorization.ToString();
         JsonElement body;
         try
@@ -150,13 +207,18 @@ internal sealed class FakeOrchestrator : IAsyncDisposable
         var reply = new Dictionary<string, object?>
         {
             ["runner_id"] = id,
-            ["orchestrator"] = Url.ToString().TrimEnd('/'),
+            ["orchestrator"] = (ReturnedOrchestrator ?? Url).ToString().TrimEnd('/'),
             ["heartbeat_interval"] = "5s",
             ["heartbeat_ttl"] = "20s",
-            ["session_ids"] = _runners.TryGetValue(id, out var runner) ? runner.Sessions.Keys.ToArray() : Array.Empty<string>(),
+            ["session_ids"] = ActiveSessionIds(id),
         };
         if (heartbeatSecret is not null)
+        {
             reply["heartbeat_secret"] = heartbeatSecret;
+            // Only on the first reply; the channel name is a credential (HMAC of the runner's seed).
+            var channel = $"{id}-{O2rChannel(heartbeatSecret)}-o2r";
+            reply["o2r"] = new Dictionary<string, string> { ["name"] = "o2r", ["channel_name"] = channel, ["url"] = $"{Url.ToString().TrimEnd('/')}/ai/trickle/{channel}", ["mime_type"] = "application/json" };
+        }
         return Results.Json(reply);
     }
 
@@ -164,7 +226,7 @@ internal sealed class FakeOrchestrator : IAsyncDisposable
     {
         var status = (result as IStatusCodeHttpResult)?.StatusCode ?? 200;
         // A beat is a bootstrap when it carries the orchestrator secret, whatever the registry made of it.
-        var beat = new Beat(_time.GetUtcNow(), id, authorization, bootstrap || Equal(authorization, Secret), status, body);
+        var beat = new Beat(_time.GetUtcNow(), id, authorization, bootstrap || Equal(authorization, Secret), status, body, _port.Value);
         Beats.Enqueue(beat);
         _beats.Writer.TryWrite(beat);
         return result;
@@ -204,12 +266,13 @@ internal sealed class FakeOrchestrator : IAsyncDisposable
         }
 
         var sessionId = "session_" + Base32(5);
+        using var session = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         lock (runner)
         {
             if (runner.Sessions.Count >= runner.Capacity)
                 sessionId = "";
             else
-                runner.Sessions[sessionId] = true;
+                runner.Sessions[sessionId] = session;
         }
 
         if (sessionId.Length == 0)
@@ -244,7 +307,7 @@ internal sealed class FakeOrchestrator : IAsyncDisposable
             request.Headers.Add("Livepeer-Session-Token", token);
             request.Headers.Add("Livepeer-Session-Control", $"{Url.ToString().TrimEnd('/')}/runner/{id}/session/{sessionId}");
 
-            using var response = await _upstream.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);
+            using var response = await _upstream.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, session.Token);
             Forwarded.Enqueue((id, target.Path, (int)response.StatusCode));
             context.Response.StatusCode = (int)response.StatusCode;
             foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
@@ -253,17 +316,23 @@ internal sealed class FakeOrchestrator : IAsyncDisposable
                     context.Response.Headers[name] = values.ToArray();
             }
 
-            await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
+            await response.Content.CopyToAsync(context.Response.Body, session.Token);
         }
         catch (HttpRequestException)
         {
             if (!context.Response.HasStarted)
                 await Plain(context, 502, "bad gateway");
         }
+        catch (OperationCanceledException) when (session.IsCancellationRequested)
+        {
+            // The client left, or the payment failed: Go's ReverseProxy aborts the client connection mid-reply.
+            context.Abort();
+        }
         finally
         {
             lock (runner)
                 runner.Sessions.Remove(sessionId);
+            _proxyEnded.Writer.TryWrite(sessionId);
         }
     }
 
@@ -272,6 +341,9 @@ internal sealed class FakeOrchestrator : IAsyncDisposable
         Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(heartbeatSecret), Encoding.UTF8.GetBytes("session:" + sessionId)));
 
     private static string SessionToken(Runner runner, string sessionId) => SessionToken(runner.HeartbeatSecret, sessionId);
+
+    private static string O2rChannel(string heartbeatSecret) =>
+        Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(heartbeatSecret), "trickle:o2r"u8))[..16];
 
     private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -320,16 +392,23 @@ internal sealed class FakeOrchestrator : IAsyncDisposable
         _upstream.Dispose();
     }
 
-    public sealed record Beat(DateTimeOffset At, string RunnerId, string Authorization, bool Bootstrap, int Status, JsonElement Body)
+    /// <param name="Port">The local port it came in on (<see cref="Url"/>'s or <see cref="RunnerFacingUrl"/>'s).</param>
+    public sealed record Beat(DateTimeOffset At, string RunnerId, string Authorization, bool Bootstrap, int Status, JsonElement Body, int Port)
     {
         public string? Field(string name) => Text(Body, name);
+
+        /// <summary>The <c>session_ids</c> the runner sent.</summary>
+        public IReadOnlyList<string> SessionIds => Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty("session_ids", out var ids) && ids.ValueKind == JsonValueKind.Array
+            ? [.. ids.EnumerateArray().Select(i => i.GetString()!)]
+            : [];
     }
 
     private sealed class Runner(string id, string heartbeatSecret)
     {
         public string Id { get; } = id;
         public string HeartbeatSecret { get; } = heartbeatSecret;
-        public Dictionary<string, bool> Sessions { get; } = [];
+        /// <summary>Active sessions, each with the token that cancels its proxied request.</summary>
+        public OrderedDictionary<string, CancellationTokenSource> Sessions { get; } = [];
         public DateTimeOffset LastBeat { get; private set; }
         public Uri RunnerUrl { get; private set; } = null!;
         public string Mode { get; private set; } = "persistent";

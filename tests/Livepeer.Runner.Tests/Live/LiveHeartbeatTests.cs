@@ -21,6 +21,7 @@ public sealed class LiveHeartbeatTests : IAsyncLifetime
     private readonly CapturingLoggerProvider _logs = new();
     private FakeOrchestrator _orchestrator = null!;
     private LiveRegistrar? _registrar;
+    private readonly LiveSessions _sessions = new();
     private bool _ready = true;
 
     private static readonly LiveRegistration Registration = new(
@@ -35,7 +36,7 @@ public sealed class LiveHeartbeatTests : IAsyncLifetime
     {
         var settings = new LiveRunnerSettings(_orchestrator.Url, Secret, PublicUrl, TlsInsecure: false);
         var advert = new LiveAdvert(PublicUrl, "1.2.3", new LiveGpu("GPU-1234", "NVIDIA H100", 81559));
-        _registrar = new LiveRegistrar(settings, [Registration], advert, _ => _ready, _time, _logs.CreateLogger("live"));
+        _registrar = new LiveRegistrar(settings, [Registration], advert, _ => _ready, _sessions, _time, _logs.CreateLogger("live"));
         _registrar.Heartbeats[0].Sleeping += delay => _sleeps.Writer.TryWrite(delay);
         await _registrar.StartAsync(CancellationToken.None);
     }
@@ -213,6 +214,71 @@ public sealed class LiveHeartbeatTests : IAsyncLifetime
         var unregistered = Assert.Single(_orchestrator.Unregistrations);
         Assert.Equal((first.RunnerId, secret, 204), unregistered);
         Assert.Empty(_orchestrator.RunnerIds);
+    }
+
+    [Fact]
+    public async Task ReturnedOrchestratorUrl_TakesTheLaterBeats()
+    {
+        _orchestrator.ReturnedOrchestrator = _orchestrator.RunnerFacingUrl;
+        await StartAsync();
+        var first = await _orchestrator.NextBeatAsync();
+        await AdvanceToNextBeatAsync();
+        var second = await _orchestrator.NextBeatAsync();
+        await NextSleepAsync();
+
+        Assert.Equal((_orchestrator.Url.Port, true), (first.Port, first.Bootstrap));
+        Assert.Equal((_orchestrator.RunnerFacingUrl.Port, false, 200), (second.Port, second.Bootstrap, second.Status));
+        Assert.Equal(_orchestrator.RunnerFacingUrl, _registrar!.Heartbeats[0].Orchestrator);
+        Assert.Contains(_logs.Lines, l => l.Contains("later beats go to " + _orchestrator.RunnerFacingUrl.GetLeftPart(UriPartial.Authority), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task UnreachableReturnedUrl_GivesWayToTheConfiguredOne_AndIsNotFollowedAgain()
+    {
+        // Port 1 on loopback refuses connections: an orchestrator whose -liveRunnerAddr the runner cannot reach.
+        _orchestrator.ReturnedOrchestrator = new Uri("http://127.0.0.1:1");
+        await StartAsync();
+        var first = await _orchestrator.NextBeatAsync();
+        await AdvanceToNextBeatAsync();
+        var backOff = await AdvanceToNextBeatAsync();
+        var second = await _orchestrator.NextBeatAsync();
+        await AdvanceToNextBeatAsync();
+        var third = await _orchestrator.NextBeatAsync();
+
+        Assert.Equal(TimeSpan.FromSeconds(1), backOff);
+        Assert.All(new[] { first, second, third }, b => Assert.Equal((_orchestrator.Url.Port, 200), (b.Port, b.Status)));
+        Assert.Equal([true, false, false], new[] { first.Bootstrap, second.Bootstrap, third.Bootstrap });
+        Assert.Equal(_orchestrator.Url, _registrar!.Heartbeats[0].Orchestrator);
+        Assert.Single(_logs.Lines, l => l.Contains("cannot be reached", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task O2rChannel_IsNotSubscribed_AndItsNameIsNeverLogged()
+    {
+        await StartAsync();
+        var first = await _orchestrator.NextBeatAsync();
+        await NextSleepAsync();
+
+        Assert.Contains(_logs.Lines, l => l.Contains($"runner_id={first.RunnerId}: the offered o2r channel is not subscribed", StringComparison.Ordinal));
+        Assert.DoesNotContain(_logs.Lines, l => l.Contains("-o2r", StringComparison.Ordinal) || l.Contains("/ai/trickle/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Beats_CarryTheRunnersSessions_TheOrchestratorsListStaysItsOwn()
+    {
+        await StartAsync();
+        await _orchestrator.NextBeatAsync();
+        var active = _sessions.Begin(Registration.Label, "session_a1b2c3d4");
+        await AdvanceToNextBeatAsync();
+        var during = await _orchestrator.NextBeatAsync();
+        await NextSleepAsync();
+
+        Assert.Equal(["session_a1b2c3d4"], during.SessionIds);
+        // The stand-in's proxy reserved nothing: its list is the authoritative one, and it is empty.
+        Assert.Empty(_registrar!.Heartbeats[0].OrchestratorSessions);
+        active.Dispose();
+        _time.Advance(LiveHeartbeat.DefaultInterval);
+        Assert.Empty((await _orchestrator.NextBeatAsync()).SessionIds);
     }
 
     [Fact]

@@ -8,9 +8,14 @@ using Microsoft.Extensions.Logging;
 
 namespace Livepeer.Runner.Tests.Live;
 
-/// <summary>Real models under their Live Runner prefixes: two upscalers, the stories260K LLM, and two models that cannot serve.</summary>
+/// <summary>
+/// Real models under their Live Runner prefixes: two upscalers, the stories260K LLM (one turn), and two models that
+/// cannot serve; a 2 MiB upload limit, and the <see cref="StreamGate"/> that holds a streamed reply for a test.
+/// </summary>
 public sealed class LiveRunner : ConfiguredRunner
 {
+    public const long MaxUploadBytes = 2 * 1024 * 1024;
+
     public const string X4 = "/live/upscale--upscalerjs--esrgan-slim-x4";
     public const string X2 = "/live/upscale--upscalerjs--esrgan-slim-x2";
     public const string Llm = "/live/llm--karpathy--stories260K";
@@ -19,6 +24,8 @@ public sealed class LiveRunner : ConfiguredRunner
 
     public CapturingLoggerProvider Logs { get; } = new();
 
+    public StreamGate Gate { get; } = new();
+
     protected override IEnumerable<object> Models()
     {
         var esrgan = TestPaths.Model("esrgan-slim");
@@ -26,13 +33,20 @@ public sealed class LiveRunner : ConfiguredRunner
         [
             new { pipeline = "upscale", model_id = "upscalerjs/esrgan-slim-x4", warm = true, path = Path.Combine(esrgan, "x4"), capacity = 2 },
             new { pipeline = "upscale", model_id = "upscalerjs/esrgan-slim-x2", warm = false, path = Path.Combine(esrgan, "x2", "model.onnx"), capacity = 2 },
-            new { pipeline = "llm", model_id = "karpathy/stories260K", warm = false, path = TestPaths.Asset("llm", "stories260K") },
+            new { pipeline = "llm", model_id = "karpathy/stories260K", warm = false, path = TestPaths.Asset("llm", "stories260K"), capacity = 1 },
             new { pipeline = "text-to-image", model_id = "SG161222/RealVisXL_V4.0_Lightning", warm = false },
             new { pipeline = "image-to-video", model_id = "stabilityai/stable-video-diffusion-img2vid-xt", warm = false },
         ];
     }
 
-    protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton<ILoggerProvider>(Logs);
+    protected override IEnumerable<(string Name, string Value)> Settings() =>
+        [("RUNNER_MAX_UPLOAD_BYTES", MaxUploadBytes.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+
+    protected override void ConfigureServices(IServiceCollection services)
+    {
+        services.AddSingleton<ILoggerProvider>(Logs);
+        services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter>(Gate);
+    }
 
     /// <summary>Takes every turn of a model, as requests running on it would; disposing gives them back.</summary>
     public async Task<IAsyncDisposable> OccupyAsync(string pipeline, string modelId)
@@ -120,7 +134,9 @@ public sealed class LiveRouteTests(LiveRunner runner) : IClassFixture<LiveRunner
             Assert.True(message.Length < 200);
             Assert.Equal("1", busy.Headers.RetryAfter?.ToString());
 
-            using var health = await _client.GetAsync(LiveRunner.X4 + "/health");
+            // go-livepeer polls health with a 3 s client timeout; the route never waits on a model or a queue.
+            using var healthTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+            using var health = await _client.GetAsync(LiveRunner.X4 + "/health", healthTimeout.Token);
             Assert.Equal("OK", (await health.ReadValidJsonAsync(HttpStatusCode.OK, "HealthCheck")).GetProperty("status").GetString());
 
             using var other = await _client.PostAsync(LiveRunner.X2 + "/upscale", Upscale());
