@@ -2,13 +2,14 @@ using System.Net;
 using System.Text.Json;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Core.Models;
+using Livepeer.Runner.Pipelines.Engines;
 using Livepeer.Runner.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Livepeer.Runner.Tests.Live;
 
-/// <summary>Real models under their Live Runner prefixes: two upscalers, the stories260K LLM, and two models that cannot serve.</summary>
+/// <summary>Real models under their Live Runner prefixes: two upscalers, the stories260K LLM, and two models that cannot serve (no files; no engine in this registry).</summary>
 public sealed class LiveRunner : ConfiguredRunner
 {
     public const string X4 = "/live/upscale--upscalerjs--esrgan-slim-x4";
@@ -32,7 +33,12 @@ public sealed class LiveRunner : ConfiguredRunner
         ];
     }
 
-    protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton<ILoggerProvider>(Logs);
+    protected override void ConfigureServices(IServiceCollection services)
+    {
+        services.AddSingleton<ILoggerProvider>(Logs);
+        // A build without the video engine, so one registration has no engine to serve it.
+        services.AddSingleton(new EngineRegistry(EngineRegistry.Default.Engines.Where(e => e.Name != "video")));
+    }
 
     /// <summary>Takes every turn of a model, as requests running on it would; disposing gives them back.</summary>
     public async Task<IAsyncDisposable> OccupyAsync(string pipeline, string modelId)
