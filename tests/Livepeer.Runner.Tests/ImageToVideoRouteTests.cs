@@ -28,8 +28,8 @@ public sealed class VideoRunner : ConfiguredRunner
     protected override IEnumerable<object> Models()
     {
         var withChecker = Path.Combine(TempFolder, "svd-safety");
-        Copy(TestPaths.Model("tiny", "svd"), withChecker);
-        Copy(Path.Combine(TestPaths.Model("tiny", "sd15-safety"), "safety_checker"), Path.Combine(withChecker, "safety_checker"));
+        TestPaths.CopyTree(TestPaths.Model("tiny", "svd"), withChecker);
+        TestPaths.CopyTree(Path.Combine(TestPaths.Model("tiny", "sd15-safety"), "safety_checker"), Path.Combine(withChecker, "safety_checker"));
         return
         [
             new { pipeline = "image-to-video", model_id = Plain, warm = true, path = TestPaths.Model("tiny", "svd") },
@@ -41,17 +41,6 @@ public sealed class VideoRunner : ConfiguredRunner
         [("RUNNER_MAX_VIDEO_PIXELS", MaxVideoPixels.ToString(CultureInfo.InvariantCulture))];
 
     protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton<ILoggerProvider>(Logs);
-
-    private static void Copy(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-    }
 }
 
 /// <summary>/image-to-video end to end on the tiny Stable Video Diffusion fixture (RUNNER-CONTRACT §2.3).</summary>
