@@ -23,8 +23,8 @@ public class BlipBenchmarks
     public void Setup()
     {
         var astronaut = ImageDecoder.Decode(File.ReadAllBytes(TestPaths.Asset("images", "astronaut.png")), 1L << 24);
-        _photo1024 = BicubicResize.Resize(astronaut, 1024, 1024);
-        _image384 = BicubicResize.Resize(astronaut, 384, 384);
+        _photo1024 = PilResize.Resize(astronaut, 1024, 1024);
+        _image384 = PilResize.Resize(astronaut, 384, 384);
         var sessions = new OnnxSessionFactory(new RunnerSettings { ExecutionProvider = "cpu" });
         _model = BlipModel.Load("blip", TestPaths.Model("tiny", "blip"), sessions);
     }

@@ -12,6 +12,8 @@ curl -s -F image=@examples/chelsea.png -F prompt=x -F model_id=upscalerjs/esrgan
 curl -s localhost:8000/llm -d '{"messages":[{"role":"user","content":"Once upon a time"}],"max_tokens":20}'   # karpathy/stories260K
 curl -s localhost:8000/text-to-speech -d '{"text":"Hello from Livepeer."}' | jq -r .audio.url | cut -d, -f2 | base64 -d > hello.wav
 curl -s -F image=@examples/chelsea.png -F prompt="a picture of" localhost:8000/image-to-text   # {"text":"a picture of …"}
+curl -s -F image=@examples/chelsea.png -F width=256 -F height=144 -F num_inference_steps=4 -F seed=42 \
+  localhost:8000/image-to-video | jq '.frames[0] | length'      # 14 frames of test/tiny-svd (SVD-XT: 25)
 curl -s -F image=@examples/chelsea.png -F point_coords="[[220, 150]]" -F point_labels="[1]" -F multimask_output=false \
   localhost:8000/segment-anything-2 | head -c 200
 curl -s localhost:8000/text-to-speech -d '{"text":"Hello from Livepeer."}' \

@@ -133,12 +133,7 @@ public sealed class FixedShapeDiffusionRunner : ConfiguredRunner
         var folder = Path.Combine(AppContext.BaseDirectory, "fixed-shape-sd15");
         if (Directory.Exists(folder))
             Directory.Delete(folder, recursive: true);
-        foreach (var file in Directory.GetFiles(source, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(folder, Path.GetRelativePath(source, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
+        TestPaths.CopyTree(source, folder);
 
         var unet = Path.Combine(folder, "unet", "model.onnx");
         File.Delete(unet);

@@ -161,21 +161,10 @@ public sealed class CheckedUpscalerRunner : ConfiguredRunner
     protected override IEnumerable<object> Models()
     {
         var folder = Directory.CreateTempSubdirectory("x4-safety-").FullName;
-        CopyTree(TestPaths.Model("tiny", "sd-x4-upscaler"), folder);
-        CopyTree(TestPaths.Model("tiny", "sd15-safety", "safety_checker"), Path.Combine(folder, "safety_checker"));
-        CopyTree(TestPaths.Model("tiny", "sd15-safety", "feature_extractor"), Path.Combine(folder, "feature_extractor"));
+        TestPaths.CopyTree(TestPaths.Model("tiny", "sd-x4-upscaler"), folder);
+        TestPaths.CopyTree(TestPaths.Model("tiny", "sd15-safety", "safety_checker"), Path.Combine(folder, "safety_checker"));
+        TestPaths.CopyTree(TestPaths.Model("tiny", "sd15-safety", "feature_extractor"), Path.Combine(folder, "feature_extractor"));
         return [new { pipeline = "upscale", model_id = X4, warm = true, path = folder }];
-    }
-
-    private static void CopyTree(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
     }
 }
 

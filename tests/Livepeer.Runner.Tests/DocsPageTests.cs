@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using Livepeer.Runner.Pipelines.Engines;
 using Livepeer.Runner.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Livepeer.Runner.Tests;
 
@@ -58,8 +60,17 @@ public sealed class DocsPageTests(UpscaleOnlyRunner runner) : IClassFixture<Upsc
         JsonDocument.Parse(await client.GetStringAsync("/openapi.json")).RootElement.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToHashSet();
 }
 
-/// <summary>Every pipeline configured; image-to-video has no engine in this build.</summary>
-public sealed class OpenApiEngineTests(ManyModelsRunner runner) : IClassFixture<ManyModelsRunner>
+/// <summary>The standard models on a build whose registry has no video engine.</summary>
+public sealed class NoVideoEngineRunner : ConfiguredRunner
+{
+    protected override IEnumerable<object> Models() => RunnerHost.StandardModels();
+
+    protected override void ConfigureServices(IServiceCollection services) =>
+        services.AddSingleton(new EngineRegistry(EngineRegistry.Default.Engines.Where(e => e.Name != "video")));
+}
+
+/// <summary>Every pipeline configured; image-to-video has no engine in this registry.</summary>
+public sealed class OpenApiEngineTests(NoVideoEngineRunner runner) : IClassFixture<NoVideoEngineRunner>
 {
     [Fact]
     public async Task OpenApi_LeavesOutPipelinesWithoutAnEngine()

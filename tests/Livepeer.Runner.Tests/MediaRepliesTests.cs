@@ -45,16 +45,22 @@ public sealed class MediaRepliesTests
     }
 
     [Fact]
-    public async Task Video_EqualsTheSerializedVideoResponse()
+    public async Task Video_EqualsTheSerializedVideoResponse_OneBatchOfFramesWithTheSeed()
     {
-        EncodedMedia[][] batches = [[new(Bytes(1000), 1, false), new(Bytes(999), 1, false)], [new(Bytes(10), 2, true)]];
+        RgbImage[] frames = [Image(3, 2, 10), Image(5, 4, 200), Image(1, 1, 0)];
 
-        var streamed = await WrittenAsync(writer => MediaReplies.WriteVideoAsync(writer, batches, CancellationToken.None));
+        var streamed = await WrittenAsync(writer => MediaReplies.WriteVideoAsync(writer, frames, 77, true, 1, CancellationToken.None));
 
         var serialized = JsonSerializer.SerializeToUtf8Bytes(
-            new VideoResponse([.. batches.Select(b => (IReadOnlyList<Media>)[.. b.Select(i => new Media(DataUrl.Png(i.Png), i.Seed, i.Nsfw))])]),
-            RunnerJson.Wire.VideoResponse);
+            new VideoResponse([[.. frames.Select(f => new Media(DataUrl.Png(PngEncoder.Encode(f, 1)), 77, true))]]), RunnerJson.Wire.VideoResponse);
         Assert.Equal(serialized, streamed);
+    }
+
+    private static RgbImage Image(int width, int height, byte value)
+    {
+        var image = new RgbImage(width, height);
+        Array.Fill(image.Pixels, value);
+        return image;
     }
 
     [Fact]

@@ -82,6 +82,9 @@ public abstract class ConfiguredRunner : IAsyncLifetime
 
     public RunnerHost Host { get; private set; } = null!;
 
+    /// <summary>This runner's own temporary folder (its models file lives there), deleted with the runner.</summary>
+    protected string TempFolder => _dir;
+
     protected abstract IEnumerable<object> Models();
 
     protected virtual IEnumerable<(string Name, string Value)> Settings() => [];

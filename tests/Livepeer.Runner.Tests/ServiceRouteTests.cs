@@ -74,8 +74,7 @@ public sealed partial class ServiceRouteTests(ManyModelsRunner runner) : IClassF
     {
         var json = JsonDocument.Parse(await _client.GetStringAsync("/openapi.json")).RootElement;
         var paths = json.GetProperty("paths");
-        // image-to-video has no engine in this build, so it is left out (DocsPageTests).
-        foreach (var route in new[] { "/text-to-image", "/image-to-image", "/upscale", "/audio-to-text", "/segment-anything-2", "/llm", "/image-to-text", "/text-to-speech", "/health", "/version", "/hardware/info", "/hardware/stats" })
+        foreach (var route in new[] { "/text-to-image", "/image-to-image", "/image-to-video", "/upscale", "/audio-to-text", "/segment-anything-2", "/llm", "/image-to-text", "/text-to-speech", "/health", "/version", "/hardware/info", "/hardware/stats" })
             Assert.True(paths.TryGetProperty(route, out _), route);
 
         var upscale = paths.GetProperty("/upscale").GetProperty("post").GetProperty("requestBody").GetProperty("content").GetProperty("multipart/form-data").GetProperty("schema");

@@ -14,6 +14,18 @@ internal static class TestPaths
 
     public static string Model(params string[] parts) => Path.Combine([Models, .. parts]);
 
+    /// <summary>Copies every file under <paramref name="from"/> to the same place under <paramref name="to"/> (a test's own copy of a fixture).</summary>
+    public static void CopyTree(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
     private static string FindRepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -95,6 +95,12 @@ public sealed record RunnerSettings
     /// <summary>RUNNER_MAX_IMAGES_PER_REQUEST: largest num_images_per_prompt the diffusion routes accept.</summary>
     public int MaxImagesPerRequest { get; init; } = 8;
 
+    /// <summary>RUNNER_MAX_VIDEO_PIXELS: largest width × height × frames image-to-video generates (the UNet runs all frames at once).</summary>
+    public long MaxVideoPixels { get; init; } = 1024L * 1024 * 25;
+
+    /// <summary>RUNNER_VIDEO_DECODE_CHUNK: frames the video VAE decodes per call (ai-runner's decode_chunk_size, 4).</summary>
+    public int VideoDecodeChunk { get; init; } = 4;
+
     /// <summary>RUNNER_MAX_AUDIO_SECONDS: longest audio audio-to-text transcribes.</summary>
     public double MaxAudioSeconds { get; init; } = 3600;
 
@@ -142,6 +148,8 @@ public sealed record RunnerSettings
             MaxQueue = Int(read, "RUNNER_MAX_QUEUE", defaults.MaxQueue, 0, 1_000_000),
             MaxQueueWait = TimeSpan.FromSeconds(Long(read, "RUNNER_MAX_QUEUE_WAIT_SECONDS", (long)defaults.MaxQueueWait.TotalSeconds, 0, 86_400)),
             MaxImagesPerRequest = Int(read, "RUNNER_MAX_IMAGES_PER_REQUEST", defaults.MaxImagesPerRequest, 1, 1_000),
+            MaxVideoPixels = Long(read, "RUNNER_MAX_VIDEO_PIXELS", defaults.MaxVideoPixels, 1),
+            VideoDecodeChunk = Int(read, "RUNNER_VIDEO_DECODE_CHUNK", defaults.VideoDecodeChunk, 1, 1_000),
             MaxAudioSeconds = Long(read, "RUNNER_MAX_AUDIO_SECONDS", (long)defaults.MaxAudioSeconds, 1, 864_000),
         };
     }

@@ -88,7 +88,7 @@ public sealed class BlipImageProcessor
     /// <summary>One image → planar <c>[3, height, width]</c> into <paramref name="destination"/> (a batch row).</summary>
     public void Process(RgbImage image, Span<float> destination)
     {
-        var resized = DoResize && (image.Width != Width || image.Height != Height) ? BicubicResize.Resize(image, Width, Height) : image;
+        var resized = DoResize && (image.Width != Width || image.Height != Height) ? PilResize.Resize(image, Width, Height) : image;
         _normalizer.WritePlanar(resized, 0, 0, resized.Height, resized.Width, destination);
     }
 }

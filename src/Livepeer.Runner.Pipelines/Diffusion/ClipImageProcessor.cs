@@ -88,7 +88,7 @@ public sealed class ClipImageProcessor
         {
             var (width, height) = ResizedSize(image.Width, image.Height);
             if (width != image.Width || height != image.Height)
-                resized = BicubicResize.Resize(image, width, height);
+                resized = PilResize.Resize(image, width, height);
         }
 
         var (outHeight, outWidth) = DoCenterCrop ? (CropHeight, CropWidth) : (resized.Height, resized.Width);

@@ -20,6 +20,8 @@ public sealed class DiffusionVae : IDisposable
     /// <summary>AutoencoderKL's default scaling factor, for a diffusers VAE whose config does not state one.</summary>
     private const float DefaultScalingFactor = 0.18215f;
 
+    private const string NumFrames = "num_frames";
+
     private readonly InferenceSession _decoder;
     private readonly InferenceSession? _encoder;
     private readonly string _decoderInput;
@@ -115,10 +117,17 @@ public sealed class DiffusionVae : IDisposable
     }
 
     /// <summary>RGB bytes → [-1, 1] planar → encoder.</summary>
-    public EncodedLatents Encode(RgbImage image, CancellationToken cancellationToken)
+    public EncodedLatents Encode(RgbImage image, CancellationToken cancellationToken) =>
+        EncodePlanar(ToPlanar(image), image.Width, image.Height, cancellationToken);
+
+    /// <summary>
+    /// A planar <c>[3, height, width]</c> image already in the VAE's range (<see cref="ToPlanar"/>, then perhaps
+    /// noise-augmented, as Stable Video Diffusion does) → encoder, tile by tile above <see cref="TileLatents"/>.
+    /// </summary>
+    public EncodedLatents EncodePlanar(float[] planar, int width, int height, CancellationToken cancellationToken)
     {
         var encoder = _encoder ?? throw new InvalidOperationException("This model has no VAE encoder.");
-        int latentHeight = image.Height / DownFactor, latentWidth = image.Width / DownFactor;
+        int latentHeight = height / DownFactor, latentWidth = width / DownFactor;
         var tiles = VaeTiles.Plan(latentHeight, latentWidth, TileLatents);
         float[]? sum = null;
         var weight = new float[latentHeight * latentWidth];
@@ -126,7 +135,8 @@ public sealed class DiffusionVae : IDisposable
         foreach (var tile in tiles)
         {
             var pixels = new VaeTiles.Tile(tile.Y * DownFactor, tile.X * DownFactor, tile.Height * DownFactor, tile.Width * DownFactor);
-            using var input = FloatTensor.Input(Planar(image, pixels), [1, 3, pixels.Height, pixels.Width], _encoderInputType!);
+            var region = tiles.Count == 1 && pixels.Width == width && pixels.Height == height ? planar : VaeTiles.Crop(planar, 3, height, width, pixels);
+            using var input = FloatTensor.Input(region, [1, 3, pixels.Height, pixels.Width], _encoderInputType!);
             using var results = OnnxRun.Run(encoder, [_encoderInput!], [input], [_encoderOutput!], cancellationToken);
             var output = FloatTensor.AsFloats(results[0]);
             channels = output.Length / (tile.Height * tile.Width);
@@ -144,6 +154,45 @@ public sealed class DiffusionVae : IDisposable
         var half = sum!.Length / 2;
         return new EncodedLatents(sum[..half], sum[half..]);
     }
+
+    /// <summary>RGB bytes → planar <c>[3, height, width]</c> floats in the VAE's range ([-1, 1], or [0, 1] for TAESD).</summary>
+    public float[] ToPlanar(RgbImage image) => Planar(image, new VaeTiles.Tile(0, 0, image.Height, image.Width));
+
+    /// <summary>
+    /// Decodes <paramref name="count"/> latents stacked <c>[count, channels, h, w]</c> (already divided by the scaling
+    /// factor) in one decoder call, and appends the frames to <paramref name="frames"/>. A temporal decoder
+    /// (Stable Video Diffusion's, MODEL-FORMATS §3) also gets <paramref name="videoFrames"/>, the frames it regroups
+    /// <c>batch_frames</c> by, when the graph takes a <c>num_frames</c> input.
+    /// </summary>
+    public void DecodeBatch(ReadOnlySpan<float> latents, int count, int latentHeight, int latentWidth, long videoFrames, List<RgbImage> frames, CancellationToken cancellationToken)
+    {
+        var input = latents.ToArray();
+        using var value = FloatTensor.Input(input, [count, LatentChannels, latentHeight, latentWidth], _decoderInputType);
+        using var numFrames = TakesNumFrames ? OrtValue.CreateTensorValueFromMemory(new[] { videoFrames }, []) : null;
+        using var results = numFrames is null
+            ? OnnxRun.Run(_decoder, [_decoderInput], [value], [_decoder.OutputNames[0]], cancellationToken)
+            : OnnxRun.Run(_decoder, [_decoderInput, NumFrames], [value, numFrames], [_decoder.OutputNames[0]], cancellationToken);
+        var decoded = FloatTensor.AsFloats(results[0]);
+        int height = latentHeight * DownFactor, width = latentWidth * DownFactor, plane = height * width;
+        for (var f = 0; f < count; f++)
+        {
+            var image = new RgbImage(width, height);
+            var frame = decoded.Slice(f * 3 * plane, 3 * plane);
+            for (var p = 0; p < plane; p++)
+            {
+                for (var c = 0; c < 3; c++)
+                    image.Pixels[(p * 3) + c] = ToByte(frame[(c * plane) + p], UnitRange);
+            }
+
+            frames.Add(image);
+        }
+    }
+
+    /// <summary>The decoder takes <c>num_frames</c> (a temporal decoder whose export kept it an input).</summary>
+    public bool TakesNumFrames => _decoder.InputMetadata.ContainsKey(NumFrames);
+
+    /// <summary>A temporal decoder's fixed <c>batch_frames</c> when the export baked it in; 0 when the axis is free.</summary>
+    public int FixedBatchFrames => _decoder.InputMetadata[_decoderInput].Dimensions is [> 0 and var n, ..] ? n : 0;
 
     /// <summary>RGB bytes of <paramref name="region"/> → planar floats in the VAE's range ([-1, 1], or [0, 1] for TAESD).</summary>
     private float[] Planar(RgbImage image, VaeTiles.Tile region)

@@ -10,7 +10,9 @@ namespace Livepeer.Runner.Pipelines.Diffusion;
 /// the GPU then and stays there for every step. Each step writes <see cref="Sample"/>, calls <see cref="Run"/> (which
 /// binds the sample and timestep again, the only per-step upload) and reads <see cref="Output"/>, which the run writes in
 /// place. The host side is float32 whatever the export; float16 exports are converted at the boundary
-/// (<see cref="FloatTensor"/>). Nothing latent-sized is allocated per step.
+/// (<see cref="FloatTensor"/>). Nothing latent-sized is allocated per step. A video UNet
+/// (<see cref="UnetModel.IsVideo"/>) takes <paramref name="frames"/> frames per batch row: <c>[batch, frames, channels,
+/// height, width]</c> in and out, with <see cref="AddedTimeIds"/> as its micro-conditioning.
 /// </summary>
 public sealed class UnetBinding : IDisposable
 {
@@ -24,12 +26,13 @@ public sealed class UnetBinding : IDisposable
     private readonly FloatTensor _output;
     private bool _conditioningBound;
 
-    public UnetBinding(UnetModel unet, int batch, int latentChannels, int height, int width, int sequenceLength, int hiddenWidth, int pooledWidth)
+    public UnetBinding(UnetModel unet, int batch, int latentChannels, int height, int width, int sequenceLength, int hiddenWidth, int pooledWidth, int frames = 1)
     {
         _io = new OnnxBinding(unet.Session);
         try
         {
-            _sample = new FloatTensor([batch, unet.InChannels, height, width], unet.InputType(UnetModel.Sample));
+            long[] Latents(int channels) => unet.IsVideo ? [batch, frames, channels, height, width] : [batch, channels, height, width];
+            _sample = new FloatTensor(Latents(unet.InChannels), unet.InputType(UnetModel.Sample));
             // A vector timestep is given once per batch row; a rank-0 one is a scalar (MODEL-FORMATS §1.2).
             long[] timestepShape = unet.TimestepRank == 0 ? [] : [batch];
             if (unet.TimestepType == typeof(long))
@@ -49,13 +52,16 @@ public sealed class UnetBinding : IDisposable
                 TimeIds = Conditioning(unet, UnetModel.TimeIds, [batch, unet.TimeIdsLength]);
             }
 
+            if (unet.IsVideo)
+                AddedTimeIds = Conditioning(unet, UnetModel.AddedTimeIds, [batch, 3]);
+
             if (unet.HasClassLabels)
             {
                 ClassLabels = new long[batch];
                 _classLabels = OrtValue.CreateTensorValueFromMemory(ClassLabels, [batch]);
             }
 
-            _output = new FloatTensor([batch, latentChannels, height, width], unet.OutputType);
+            _output = new FloatTensor(Latents(latentChannels), unet.OutputType);
             _io.BindOutput(unet.OutputName, _output.Value);
         }
         catch
@@ -72,6 +78,9 @@ public sealed class UnetBinding : IDisposable
     public float[]? TextEmbeds { get; }
 
     public float[]? TimeIds { get; }
+
+    /// <summary>SVD's <c>[fps − 1, motion_bucket_id, noise_aug_strength]</c> per row; null for other UNets.</summary>
+    public float[]? AddedTimeIds { get; }
 
     /// <summary>The x4 upscaler's noise level per row; null for UNets without <c>class_labels</c>.</summary>
     public long[]? ClassLabels { get; }

@@ -9,7 +9,8 @@ namespace Livepeer.Runner.Pipelines.Diffusion;
 /// (optimum ≥ 1.24), an i64 vector (optimum ≤ 1.23) or a float vector (legacy script); SDXL UNets add
 /// <c>text_embeds</c> and <c>time_ids</c>; instruct-pix2pix's <c>sample</c> has 8 channels; the x4 upscaler's has 7 and it
 /// takes the noise level as i64 <c>class_labels</c> (MODEL-FORMATS §2.2). fp16 exports take and give float16, timestep
-/// included (MODEL-FORMATS §1.3).
+/// included (MODEL-FORMATS §1.3). Stable Video Diffusion's UNet (MODEL-FORMATS §3) takes a rank-5 <c>sample</c>
+/// <c>[batch, num_frames, 8, height, width]</c> and <c>added_time_ids</c> <c>[batch, 3]</c>.
 /// </summary>
 public sealed class UnetModel : IDisposable
 {
@@ -19,6 +20,7 @@ public sealed class UnetModel : IDisposable
     internal const string TextEmbeds = "text_embeds";
     internal const string TimeIds = "time_ids";
     internal const string ClassLabels = "class_labels";
+    internal const string AddedTimeIds = "added_time_ids";
 
     public UnetModel(string modelId, InferenceSession session)
     {
@@ -43,7 +45,7 @@ public sealed class UnetModel : IDisposable
         if (!FloatTensor.IsFloat(OutputType))
             throw new ModelLoadException(modelId, $"The UNet of {modelId} gives {OutputType.Name} '{OutputName}'; expected float32 or float16.");
 
-        var extra = inputs.Keys.Except([Sample, Timestep, EncoderHiddenStates, TextEmbeds, TimeIds, ClassLabels]).ToList();
+        var extra = inputs.Keys.Except([Sample, Timestep, EncoderHiddenStates, TextEmbeds, TimeIds, ClassLabels, AddedTimeIds]).ToList();
         if (extra.Count > 0)
             throw new ModelLoadException(modelId,
                 $"The UNet of {modelId} has inputs this engine does not feed ({string.Join(", ", extra)}): LCM timestep_cond is not supported yet.");
@@ -61,7 +63,13 @@ public sealed class UnetModel : IDisposable
         if (!FloatTensor.IsFloat(TimestepType) && TimestepType != typeof(long) || TimestepRank > 1)
             throw new ModelLoadException(modelId, $"The UNet of {modelId} takes a rank-{TimestepRank} {TimestepType.Name} timestep; expected a float32, float16 or int64 scalar or vector.");
 
-        InChannels = inputs[Sample].Dimensions is [_, > 0 and var channels, ..] ? channels : 4;
+        // SVD's sample is [batch, num_frames, channels, height, width]; the others' [batch, channels, height, width].
+        IsVideo = inputs[Sample].Dimensions.Length == 5;
+        if (IsVideo != inputs.ContainsKey(AddedTimeIds))
+            throw new ModelLoadException(modelId, $"The UNet of {modelId} has a rank-{inputs[Sample].Dimensions.Length} sample {(IsVideo ? "without" : "with")} added_time_ids; Stable Video Diffusion UNets have both, the others neither.");
+        InChannels = IsVideo
+            ? inputs[Sample].Dimensions[2] > 0 ? inputs[Sample].Dimensions[2] : 8
+            : inputs[Sample].Dimensions is [_, > 0 and var channels, ..] ? channels : 4;
         HiddenWidth = inputs[EncoderHiddenStates].Dimensions is [_, _, > 0 and var width] ? width : -1;
         IsXl = inputs.ContainsKey(TextEmbeds) && inputs.ContainsKey(TimeIds);
         if (inputs.ContainsKey(TextEmbeds) != inputs.ContainsKey(TimeIds))
@@ -92,6 +100,9 @@ public sealed class UnetModel : IDisposable
 
     /// <summary>SDXL-style: takes pooled <c>text_embeds</c> and <c>time_ids</c>.</summary>
     public bool IsXl { get; }
+
+    /// <summary>Stable Video Diffusion: a rank-5 <c>sample</c> with the frames on axis 1, and <c>added_time_ids</c>.</summary>
+    public bool IsVideo { get; }
 
     /// <summary>Takes <c>class_labels</c>: the x4 upscaler's noise level, one per batch row.</summary>
     public bool HasClassLabels { get; }

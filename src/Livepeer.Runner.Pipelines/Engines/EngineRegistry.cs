@@ -6,6 +6,7 @@ using Livepeer.Runner.Pipelines.Llm;
 using Livepeer.Runner.Pipelines.Segmentation;
 using Livepeer.Runner.Pipelines.Speech;
 using Livepeer.Runner.Pipelines.Upscale;
+using Livepeer.Runner.Pipelines.Video;
 using Livepeer.Runner.Pipelines.Whisper;
 
 namespace Livepeer.Runner.Pipelines.Engines;
@@ -35,6 +36,7 @@ public sealed class EngineRegistry
         new CaptioningEngine(),
         new SegmentationEngine(),
         new SpeechEngine(),
+        new VideoEngine(),
     ]);
 
     public IReadOnlyList<IEngine> Engines { get; }

@@ -5,7 +5,7 @@ using Livepeer.Runner.Pipelines.Media;
 
 namespace Livepeer.Runner.Contract;
 
-/// <summary>One PNG of an image or video reply with the seed and safety verdict the contract reports beside it.</summary>
+/// <summary>One PNG of an image reply with the seed and safety verdict the contract reports beside it.</summary>
 public readonly record struct EncodedMedia(byte[] Png, long Seed, bool Nsfw);
 
 /// <summary>
@@ -23,8 +23,8 @@ internal static class MediaReplies
     public static IResult Images(IReadOnlyList<EncodedMedia> images) =>
         new MediaResult((writer, cancellationToken) => WriteImagesAsync(writer, images, cancellationToken));
 
-    public static IResult Video(IReadOnlyList<IReadOnlyList<EncodedMedia>> batches) =>
-        new MediaResult((writer, cancellationToken) => WriteVideoAsync(writer, batches, cancellationToken));
+    public static IResult Video(IReadOnlyList<RgbImage> frames, long seed, bool nsfw, int compressionLevel) =>
+        new MediaResult((writer, cancellationToken) => WriteVideoAsync(writer, frames, seed, nsfw, compressionLevel, cancellationToken));
 
     public static IResult Audio(byte[] wav) =>
         new MediaResult((writer, cancellationToken) => WriteAudioAsync(writer, wav, cancellationToken));
@@ -33,22 +33,26 @@ internal static class MediaReplies
     public static async Task WriteImagesAsync(PipeWriter writer, IReadOnlyList<EncodedMedia> images, CancellationToken cancellationToken)
     {
         writer.Write("{\"images\":"u8);
-        await WriteListAsync(writer, images, cancellationToken).ConfigureAwait(false);
+        await WriteListAsync(writer, images.Count, i => (images[i].Png, images[i].Seed, images[i].Nsfw), cancellationToken).ConfigureAwait(false);
         writer.Write("}"u8);
         await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary><c>{"frames":[[{"url":…,"seed":…,"nsfw":…},…]]}</c>: one list of frames per generated video.</summary>
-    public static async Task WriteVideoAsync(PipeWriter writer, IReadOnlyList<IReadOnlyList<EncodedMedia>> batches, CancellationToken cancellationToken)
+    /// <summary>
+    /// <c>{"frames":[[{"url":…,"seed":…,"nsfw":…},…]]}</c>: the one video as one batch, every frame with the request's
+    /// seed and the input image's verdict. Each frame is PNG-encoded into one reused buffer only when its turn comes, so
+    /// the frames' PNGs (tens of MB for 25 frames) are never held together.
+    /// </summary>
+    public static async Task WriteVideoAsync(PipeWriter writer, IReadOnlyList<RgbImage> frames, long seed, bool nsfw, int compressionLevel, CancellationToken cancellationToken)
     {
+        var png = new ArrayBufferWriter<byte>();
         writer.Write("{\"frames\":["u8);
-        for (var i = 0; i < batches.Count; i++)
+        await WriteListAsync(writer, frames.Count, i =>
         {
-            if (i > 0)
-                writer.Write(","u8);
-            await WriteListAsync(writer, batches[i], cancellationToken).ConfigureAwait(false);
-        }
-
+            png.ResetWrittenCount();
+            PngEncoder.Encode(frames[i], compressionLevel, png);
+            return (png.WrittenMemory, seed, nsfw);
+        }, cancellationToken).ConfigureAwait(false);
         writer.Write("]}"u8);
         await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -62,27 +66,31 @@ internal static class MediaReplies
         await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task WriteListAsync(PipeWriter writer, IReadOnlyList<EncodedMedia> items, CancellationToken cancellationToken)
+    /// <summary>A JSON list of <c>Media</c>; <paramref name="item"/> gives the i-th PNG (valid until the next call), seed and verdict.</summary>
+    private static async Task WriteListAsync(
+        PipeWriter writer, int count, Func<int, (ReadOnlyMemory<byte> Png, long Seed, bool Nsfw)> item, CancellationToken cancellationToken)
     {
         writer.Write("["u8);
-        for (var i = 0; i < items.Count; i++)
+        for (var i = 0; i < count; i++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
+            var (png, seed, nsfw) = item(i);
             writer.Write(i == 0 ? "{\"url\":\""u8 : ",{\"url\":\""u8);
-            await WriteDataUrlAsync(writer, DataUrl.PngPrefix, items[i].Png, cancellationToken).ConfigureAwait(false);
+            await WriteDataUrlAsync(writer, DataUrl.PngPrefix, png, cancellationToken).ConfigureAwait(false);
             writer.Write("\",\"seed\":"u8);
-            WriteInteger(writer, items[i].Seed);
-            writer.Write(items[i].Nsfw ? ",\"nsfw\":true}"u8 : ",\"nsfw\":false}"u8);
+            WriteInteger(writer, seed);
+            writer.Write(nsfw ? ",\"nsfw\":true}"u8 : ",\"nsfw\":false}"u8);
         }
 
         writer.Write("]"u8);
     }
 
-    private static async Task WriteDataUrlAsync(PipeWriter writer, string prefix, byte[] payload, CancellationToken cancellationToken)
+    private static async Task WriteDataUrlAsync(PipeWriter writer, string prefix, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         WriteAscii(writer, prefix);
         for (var at = 0; at < payload.Length; at += ChunkBytes)
         {
-            var chunk = payload.AsSpan(at, Math.Min(ChunkBytes, payload.Length - at));
+            var chunk = payload.Span.Slice(at, Math.Min(ChunkBytes, payload.Length - at));
             var text = Base64.GetMaxEncodedToUtf8Length(chunk.Length);
             var status = Base64.EncodeToUtf8(chunk, writer.GetSpan(text), out _, out var written, isFinalBlock: true);
             if (status != OperationStatus.Done)

@@ -25,6 +25,7 @@ internal sealed class RunnerMetrics
     private readonly Gauge _inFlight;
     private readonly Histogram _queueWait;
     private readonly Counter _rejections;
+    private readonly Histogram _denoiseStepSeconds;
 
     public RunnerMetrics(string version)
     {
@@ -60,6 +61,12 @@ internal sealed class RunnerMetrics
                 LabelNames = ["pipeline", "model_id"],
                 Buckets = [0, .. Histogram.ExponentialBuckets(0.001, 4, 10)],
             });
+        _denoiseStepSeconds = factory.CreateHistogram("livepeer_runner_denoise_step_seconds", "Time of one denoising step (UNet run and scheduler step) of a long generation.",
+            new HistogramConfiguration
+            {
+                LabelNames = ["pipeline", "model_id"],
+                Buckets = Histogram.ExponentialBuckets(0.005, 2, 16),
+            });
         _rejections = factory.CreateCounter("livepeer_runner_admission_rejections_total", "Requests answered busy, by reason.", "pipeline", "model_id", "reason");
     }
 
@@ -70,6 +77,9 @@ internal sealed class RunnerMetrics
         _requests.WithLabels(pipeline, modelId, status.ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();
         _requestSeconds.WithLabels(pipeline, modelId).Observe(elapsed.TotalSeconds);
     }
+
+    public void DenoiseStep(string pipeline, string modelId, TimeSpan elapsed) =>
+        _denoiseStepSeconds.WithLabels(pipeline, modelId).Observe(elapsed.TotalSeconds);
 
     /// <summary>Records one residency transition and the ledger after it.</summary>
     public void ModelChanged(ModelEvent change, ResidencySnapshot ledger)

@@ -1,7 +1,9 @@
 using Livepeer.Runner.Contract;
+using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Hosting;
 using Livepeer.Runner.Http;
+using Livepeer.Runner.Pipelines.Video;
 
 namespace Livepeer.Runner.Endpoints;
 
@@ -38,17 +40,36 @@ public sealed record ImageToVideoRequest(
 
 internal static class ImageToVideoEndpoint
 {
-    // TODO(#15): the run step, once the video engine is registered.
-    public static PipelineEndpoint<ImageToVideoRequest> Create(IServiceProvider services) =>
-        new(PipelineContract.ImageToVideo, ParseAsync, request => request.ModelId)
+    public static PipelineEndpoint<ImageToVideoRequest> Create(IServiceProvider services)
+    {
+        var video = services.GetRequiredService<ImageToVideoPipeline>();
+        var notices = services.GetRequiredService<SafetyCheckNotices>();
+        return new(PipelineContract.ImageToVideo, ParseAsync, request => request.ModelId)
         {
             Check = static (_, request) =>
             {
+                // ai-runner has no upload limit here; an upload over this runner's is the 400 of a limit (no 413 on this route).
+                if (request.Image.IsTruncated)
+                    throw new PayloadTooLargeException("File size exceeds limit.");
                 if (request.Height % 8 != 0 || request.Width % 8 != 0)
                     throw new BadInputException($"`height` and `width` have to be divisible by 8 but are {request.Height} and {request.Width}.");
             },
+            RunAsync = (call, request, model) => RunAsync(video, notices, call, request, model),
             Describe = route => route.DocumentsBody<ImageToVideoRequest>("multipart/form-data").Produces<VideoResponse>(),
         };
+    }
+
+    private static async Task<IResult> RunAsync(ImageToVideoPipeline video, SafetyCheckNotices notices, PipelineCall call, ImageToVideoRequest request, ModelEntry model)
+    {
+        // ai-runner: seed ?? random, the same seed on every frame; nsfw is the input image's verdict, false when unchecked.
+        var seed = request.Seed ?? Seeds.Random();
+        var input = new VideoInput(request.Image.Content, request.Width, request.Height, request.Fps, request.MotionBucketId,
+            request.NoiseAugStrength, request.NumInferenceSteps, request.SafetyCheck);
+        var output = await video.RunAsync(call.Lease(model), input, seed, call.Aborted);
+        if (!output.HasSafetyChecker)
+            notices.NoteUnavailable(model.Pipeline, model.ModelId, request.SafetyCheck);
+        return MediaReplies.Video(output.Frames, output.Seed, output.Nsfw, call.Settings.PngCompressionLevel);
+    }
 
     private static async Task<ImageToVideoRequest> ParseAsync(PipelineCall call)
     {

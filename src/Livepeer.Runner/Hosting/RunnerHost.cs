@@ -73,6 +73,8 @@ internal static partial class RunnerHost
         services.AddSingleton<Pipelines.Captioning.ImageToTextPipeline>();
         services.AddSingleton<Pipelines.Segmentation.SegmentAnything2Pipeline>();
         services.AddSingleton<Pipelines.Speech.TextToSpeechPipeline>();
+        services.AddSingleton<Pipelines.Video.IDenoiseProgress, DenoiseProgressLog>();
+        services.AddSingleton<Pipelines.Video.ImageToVideoPipeline>();
         services.AddHostedService<WarmupService>();
         builder.AddLiveRunner(catalog);
         services.AddOpenApi(OpenApiDocument.Configure);

@@ -61,7 +61,7 @@ public sealed class BlipImageProcessorTests
     [Fact]
     public void Resize_Chelsea_EqualsPillowOnEveryByte()
     {
-        var resized = BicubicResize.Resize(Chelsea.Value, 384, 384);
+        var resized = PilResize.Resize(Chelsea.Value, 384, 384);
 
         // The reference's checksums of the 384×384×3 bytes: their sum and Σ (i + 1)·byte mod 2³¹.
         long sum = 0, weighted = 0;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Core.Models;
+using Livepeer.Runner.Pipelines.Engines;
 using Livepeer.Runner.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -10,7 +11,8 @@ namespace Livepeer.Runner.Tests.Live;
 
 /// <summary>
 /// Real models under their Live Runner prefixes: two upscalers, the stories260K LLM (one turn), and two models that
-/// cannot serve; a 2 MiB upload limit, and the <see cref="StreamGate"/> that holds a streamed reply for a test.
+/// cannot serve (no files; no engine in this registry); a 2 MiB upload limit, and the <see cref="StreamGate"/> that
+/// holds a streamed reply for a test.
 /// </summary>
 public sealed class LiveRunner : ConfiguredRunner
 {
@@ -46,6 +48,8 @@ public sealed class LiveRunner : ConfiguredRunner
     {
         services.AddSingleton<ILoggerProvider>(Logs);
         services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter>(Gate);
+        // A build without the video engine, so one registration has no engine to serve it.
+        services.AddSingleton(new EngineRegistry(EngineRegistry.Default.Engines.Where(e => e.Name != "video")));
     }
 
     /// <summary>Takes every turn of a model, as requests running on it would; disposing gives them back.</summary>

@@ -1,32 +1,41 @@
 namespace Livepeer.Runner.Pipelines.Media;
 
-/// <summary>
-/// PIL's bicubic resampling of an 8-bit RGB image (<c>Image.resize(..., BICUBIC)</c>, the path transformers' image
-/// processors take): a = −0.5, separable with the horizontal pass first, the kernel widened by the scale when
-/// shrinking (antialiasing), weights normalised per output pixel and then, as PIL's <c>Resample.c</c> does for 8-bit
-/// images, turned into 22-bit fixed point, so each pass rounds and clamps to a byte exactly as PIL does.
-/// </summary>
-internal static class BicubicResize
+/// <summary>PIL's resampling filters that replies and processors use.</summary>
+internal enum PilFilter
 {
-    private const double Support = 2.0;
+    /// <summary>a = −0.5, support 2 (transformers' image processors).</summary>
+    Bicubic,
+
+    /// <summary>sinc(x)·sinc(x/3), support 3 (diffusers' VaeImageProcessor default, <c>resample="lanczos"</c>).</summary>
+    Lanczos,
+}
+
+/// <summary>
+/// PIL's resampling of an 8-bit RGB image (<c>Image.resize(..., BICUBIC | LANCZOS)</c>): separable with the
+/// horizontal pass first, the kernel widened by the scale when shrinking (antialiasing), weights normalised per output
+/// pixel and then, as PIL's <c>Resample.c</c> does for 8-bit images, turned into 22-bit fixed point, so each pass
+/// rounds and clamps to a byte exactly as PIL does.
+/// </summary>
+internal static class PilResize
+{
     private const int PrecisionBits = 32 - 8 - 2;
     private const int Half = 1 << (PrecisionBits - 1);
 
-    public static RgbImage Resize(RgbImage image, int width, int height)
+    public static RgbImage Resize(RgbImage image, int width, int height, PilFilter filter = PilFilter.Bicubic)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
         var current = image;
         if (width != image.Width)
-            current = Horizontal(current, width);
+            current = Horizontal(current, width, filter);
         if (height != image.Height)
-            current = Vertical(current, height);
+            current = Vertical(current, height, filter);
         return current;
     }
 
-    private static RgbImage Horizontal(RgbImage source, int outWidth)
+    private static RgbImage Horizontal(RgbImage source, int outWidth, PilFilter filter)
     {
-        var (starts, counts, weights, taps) = Coefficients(source.Width, outWidth);
+        var (starts, counts, weights, taps) = Coefficients(source.Width, outWidth, filter);
         var result = new RgbImage(outWidth, source.Height);
         var input = source.Pixels;
         var output = result.Pixels;
@@ -57,9 +66,9 @@ internal static class BicubicResize
         return result;
     }
 
-    private static RgbImage Vertical(RgbImage source, int outHeight)
+    private static RgbImage Vertical(RgbImage source, int outHeight, PilFilter filter)
     {
-        var (starts, counts, weights, taps) = Coefficients(source.Height, outHeight);
+        var (starts, counts, weights, taps) = Coefficients(source.Height, outHeight, filter);
         var result = new RgbImage(source.Width, outHeight);
         var input = source.Pixels;
         var output = result.Pixels;
@@ -86,11 +95,11 @@ internal static class BicubicResize
     /// PIL's <c>precompute_coeffs</c> + <c>normalize_coeffs_8bpc</c>: per output pixel the first input index, how many
     /// inputs it reads, and <c>taps</c> fixed-point weights.
     /// </summary>
-    private static (int[] Starts, int[] Counts, int[] Weights, int Taps) Coefficients(int inSize, int outSize)
+    private static (int[] Starts, int[] Counts, int[] Weights, int Taps) Coefficients(int inSize, int outSize, PilFilter filter)
     {
         var scale = (double)inSize / outSize;
         var filterScale = Math.Max(scale, 1.0);
-        var support = Support * filterScale;
+        var support = (filter == PilFilter.Lanczos ? 3.0 : 2.0) * filterScale;
         var taps = ((int)Math.Ceiling(support) * 2) + 1;
         var inverse = 1.0 / filterScale;
         var starts = new int[outSize];
@@ -107,7 +116,7 @@ internal static class BicubicResize
             double total = 0;
             for (var k = 0; k < count; k++)
             {
-                kernel[k] = Cubic((k + min - center + 0.5) * inverse);
+                kernel[k] = Kernel(filter, (k + min - center + 0.5) * inverse);
                 total += kernel[k];
             }
 
@@ -122,6 +131,12 @@ internal static class BicubicResize
 
         return (starts, counts, weights, taps);
     }
+
+    private static double Kernel(PilFilter filter, double x) => filter == PilFilter.Lanczos ? Lanczos(x) : Cubic(x);
+
+    private static double Lanczos(double x) => x is >= -3.0 and < 3.0 ? Sinc(x) * Sinc(x / 3) : 0;
+
+    private static double Sinc(double x) => x == 0 ? 1 : Math.Sin(x * Math.PI) / (x * Math.PI);
 
     private static double Cubic(double x)
     {
