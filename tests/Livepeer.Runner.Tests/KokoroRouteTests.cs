@@ -14,13 +14,13 @@ public sealed class KokoroRunner : ConfiguredRunner
     public const string TwoVoices = "test/kokoro-two-voices";
     public const int MaxChars = 3000;
 
-    private readonly string _twoVoices = CopyWithReversedVoice("bf_reversed");
+    private readonly KokoroFolder _twoVoices = TwoVoiceFolder();
 
     protected override IEnumerable<object> Models() =>
     [
         new { pipeline = "text-to-speech", model_id = "espeak-ng/en-us", warm = false },
         new { pipeline = "text-to-speech", model_id = Kokoro, warm = true, path = TestPaths.Model("tiny", "kokoro") },
-        new { pipeline = "text-to-speech", model_id = TwoVoices, warm = false, path = _twoVoices },
+        new { pipeline = "text-to-speech", model_id = TwoVoices, warm = false, path = _twoVoices.Path },
     ];
 
     protected override IEnumerable<(string Name, string Value)> Settings() =>
@@ -29,23 +29,14 @@ public sealed class KokoroRunner : ConfiguredRunner
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        Directory.Delete(_twoVoices, recursive: true);
+        _twoVoices.Dispose();
     }
 
-    private static string CopyWithReversedVoice(string name)
+    private static KokoroFolder TwoVoiceFolder()
     {
-        var target = Directory.CreateTempSubdirectory("kokoro-voices-").FullName;
-        var source = TestPaths.Model("tiny", "kokoro");
-        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-        {
-            var copy = Path.Combine(target, Path.GetRelativePath(source, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
-            File.Copy(file, copy);
-        }
-
-        var rows = File.ReadAllBytes(Path.Combine(source, "voices", "af_heart.bin")).Chunk(256 * sizeof(float)).Reverse();
-        File.WriteAllBytes(Path.Combine(target, "voices", name + ".bin"), [.. rows.SelectMany(row => row)]);
-        return target;
+        var folder = KokoroFolder.CopyOfFixture();
+        folder.AddReversedVoice("bf_reversed");
+        return folder;
     }
 }
 

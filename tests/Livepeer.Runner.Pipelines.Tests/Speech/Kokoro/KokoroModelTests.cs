@@ -63,7 +63,7 @@ public sealed class KokoroModelTests : IDisposable
     }
 
     [Fact]
-    public async Task Speak_OfTextOverKokorosBound_JoinsSeveralCalls()
+    public async Task Speak_OfLongText_JoinsTheCallsOfItsSentenceChunks()
     {
         var text = string.Join(' ', Enumerable.Repeat("Words, and more words, and then again more words to say.", 30));
         var phonemes = await new KokoroPhonemizer(new EspeakOptions()).PhonemizeAsync(text[..KokoroModel.TextChunkChars], "en-us", CancellationToken.None);
@@ -81,6 +81,22 @@ public sealed class KokoroModelTests : IDisposable
 
         Assert.True(pieces.Count >= 4, $"{pieces.Count} calls");
         Assert.Equal(MonoAudio.Join(pieces, KokoroModel.Gap).Samples, spoken.Samples);
+    }
+
+    [Fact]
+    public async Task Speak_OfAChunkOverKokorosBound_CutsItsIdsIntoSeveralCalls()
+    {
+        // 7777777 is "seven million seven hundred and seventy-seven thousand…": one text chunk, far over 510 phoneme ids.
+        var text = string.Join(' ', Enumerable.Repeat("7777777", 40));
+        Assert.Single(SentenceChunks.Split(text, KokoroModel.TextChunkChars));
+        var ids = _model.Vocabulary.Encode(await new KokoroPhonemizer(new EspeakOptions()).PhonemizeAsync(text, "en-us", CancellationToken.None));
+        var pieces = KokoroIdChunks.Split(ids, KokoroModel.MaxPhonemeIds, _model.Vocabulary);
+        Assert.True(pieces.Count >= 2, $"{ids.Count} ids in {pieces.Count} pieces");
+
+        var spoken = await SpeakAsync(text);
+
+        var calls = pieces.Select(piece => new MonoAudio(_model.Synthesize(piece, _model.Voices["af_heart"], CancellationToken.None), KokoroModel.SampleRate)).ToList();
+        Assert.Equal(MonoAudio.Join(calls, KokoroModel.Gap).Samples, spoken.Samples);
     }
 
     [Theory]
@@ -106,35 +122,4 @@ public sealed class KokoroModelTests : IDisposable
         var error = Assert.Throws<ModelLoadException>(() => KokoroModel.Load("test/kokoro", folder.Path, Sessions, new EspeakOptions()));
         Assert.Contains("input_ids, style and speed", error.Message, StringComparison.Ordinal);
     }
-}
-
-/// <summary>A throwaway copy of the Kokoro fixture, to add voices to or break.</summary>
-public sealed class KokoroFolder : IDisposable
-{
-    private KokoroFolder(string path) => Path = path;
-
-    public string Path { get; }
-
-    public static KokoroFolder CopyOfFixture()
-    {
-        var target = Directory.CreateTempSubdirectory("kokoro-").FullName;
-        var source = TestPaths.Model("tiny", "kokoro");
-        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-        {
-            var copy = System.IO.Path.Combine(target, System.IO.Path.GetRelativePath(source, file));
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(copy)!);
-            File.Copy(file, copy);
-        }
-
-        return new KokoroFolder(target);
-    }
-
-    /// <summary>A second voice: af_heart's rows in reverse order, so every token count gets another style.</summary>
-    public void AddReversedVoice(string name)
-    {
-        var rows = File.ReadAllBytes(System.IO.Path.Combine(Path, "voices", "af_heart.bin")).Chunk(256 * sizeof(float)).Reverse();
-        File.WriteAllBytes(System.IO.Path.Combine(Path, "voices", name + ".bin"), [.. rows.SelectMany(row => row)]);
-    }
-
-    public void Dispose() => Directory.Delete(Path, recursive: true);
 }

@@ -2,6 +2,7 @@ using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Onnx;
 using Livepeer.Runner.Pipelines.Speech;
 using Livepeer.Runner.Pipelines.Speech.Kokoro;
+using Livepeer.Runner.Testing;
 
 namespace Livepeer.Runner.Pipelines.Tests.Speech.Kokoro;
 
