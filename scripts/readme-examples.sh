@@ -2,7 +2,7 @@
 # Every request example of README.md, exactly as the README writes it (ReadmeExampleTests checks that the two lists
 # match and sends each one to the default configuration). Run it from anywhere against a runner started with
 #   MODELS_CONFIG=$PWD/models/aiModels.json dotnet run -c Release --project src/Livepeer.Runner
-# It needs curl, jq and base64, and writes hello.wav in the checkout's root.
+# It needs curl, jq and base64, and writes hello.wav and kokoro.wav in the checkout's root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +18,8 @@ curl -s -F image=@examples/chelsea.png -F point_coords="[[220, 150]]" -F point_l
   localhost:8000/segment-anything-2 | head -c 200
 curl -s localhost:8000/text-to-speech -d '{"text":"Hello from Livepeer."}' \
   | jq -r .audio.url | cut -d, -f2 | base64 -d > hello.wav      # RIFF WAV, mono PCM16, 22,050 Hz
+curl -s localhost:8000/text-to-speech -d '{"text":"Hello from Livepeer.","model_id":"test/tiny-kokoro","description":"af_heart"}' \
+  | jq -r .audio.url | cut -d, -f2 | base64 -d > kokoro.wav     # RIFF WAV, mono PCM16, 24,000 Hz
 curl -s localhost:8000/v1/chat/completions -d '{"model":"karpathy/stories260K","messages":[{"role":"user","content":"Once upon a time"}],"max_tokens":50,"temperature":0}'
 curl -s localhost:8000/health                           # {"status":"OK"} once the warm models are loaded
 curl -s localhost:8000/hardware/info                    # execution_provider CUDAExecutionProvider, gpu_info, engines

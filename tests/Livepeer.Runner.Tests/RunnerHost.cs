@@ -103,7 +103,7 @@ public abstract class ConfiguredRunner : IAsyncLifetime
         Host = await RunnerHost.StartAsync(settings, ConfigureServices);
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         await Host.DisposeAsync();
         Directory.Delete(_dir, recursive: true);

@@ -2,6 +2,7 @@ using Livepeer.Runner.Core;
 using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Pipelines.Engines;
+using Livepeer.Runner.Pipelines.Speech.Kokoro;
 
 namespace Livepeer.Runner.Pipelines.Speech;
 
@@ -34,8 +35,9 @@ public sealed class SpeechEngine(EspeakOptions espeak) : IEngine
     /// <summary>An espeak-ng voice is a program on the machine, not files under MODEL_DIR.</summary>
     public bool NeedsFiles(ModelEntry entry) => !IsEspeakVoice(entry);
 
-    /// <summary>The WAV read back and its samples: 30 minutes of speech at most, a few MiB for a paragraph.</summary>
-    public long ActivationBytes(ModelEntry entry, string location) => 64L << 20;
+    /// <summary>espeak-ng: the WAV read back and its samples (30 minutes of speech at most, a few MiB for a paragraph); Kokoro: one call's tensors.</summary>
+    public long ActivationBytes(ModelEntry entry, string location) =>
+        location.Length > 0 && SpeechModelKinds.Of(location) == SpeechModelKind.Kokoro ? KokoroModel.ActivationBytes : 64L << 20;
 
     public async Task<IDisposable> LoadAsync(EngineLoad load, CancellationToken cancellationToken)
     {
@@ -46,7 +48,7 @@ public sealed class SpeechEngine(EspeakOptions espeak) : IEngine
         return SpeechModelKinds.Of(folder) switch
         {
             SpeechModelKind.ParlerTts => throw NotBuiltYet(load, "Parler-TTS"), // TODO(#14)
-            SpeechModelKind.Kokoro => throw NotBuiltYet(load, "Kokoro"), // TODO(#14)
+            SpeechModelKind.Kokoro => KokoroModel.Load(load.ModelId, folder, load.Sessions, espeak),
             _ => throw new ModelLoadException(load.ModelId,
                 $"{folder} holds neither a Parler-TTS export (decoder_model_merged.onnx, dac_decode.onnx) nor a Kokoro one (onnx/model.onnx, voices/)."),
         };
