@@ -43,25 +43,44 @@ internal static class CrossAttentionAlignment
     /// </summary>
     public static void Normalize(Span<float> weights, int heads, int tokens, int frames)
     {
+        // Row by row (contiguous), the per-frame sums kept for all frames at once.
+        var mean = new double[frames];
+        var scale = new double[frames];
         for (var h = 0; h < heads; h++)
         {
             var head = weights.Slice(h * tokens * frames, tokens * frames);
+            Array.Clear(mean);
+            Array.Clear(scale);
+            for (var t = 0; t < tokens; t++)
+            {
+                var row = head.Slice(t * frames, frames);
+                for (var f = 0; f < frames; f++)
+                    mean[f] += row[f];
+            }
+
+            for (var f = 0; f < frames; f++)
+                mean[f] /= tokens;
+            for (var t = 0; t < tokens; t++)
+            {
+                var row = head.Slice(t * frames, frames);
+                for (var f = 0; f < frames; f++)
+                {
+                    var d = row[f] - mean[f];
+                    scale[f] += d * d;
+                }
+            }
+
             for (var f = 0; f < frames; f++)
             {
-                double sum = 0;
-                for (var t = 0; t < tokens; t++)
-                    sum += head[(t * frames) + f];
-                var mean = sum / tokens;
-                double squares = 0;
-                for (var t = 0; t < tokens; t++)
-                {
-                    var d = head[(t * frames) + f] - mean;
-                    squares += d * d;
-                }
+                var std = Math.Sqrt(scale[f] / tokens);
+                scale[f] = std > 0 ? 1 / std : 0;
+            }
 
-                var std = Math.Sqrt(squares / tokens);
-                for (var t = 0; t < tokens; t++)
-                    head[(t * frames) + f] = std > 0 ? (float)((head[(t * frames) + f] - mean) / std) : 0f;
+            for (var t = 0; t < tokens; t++)
+            {
+                var row = head.Slice(t * frames, frames);
+                for (var f = 0; f < frames; f++)
+                    row[f] = (float)((row[f] - mean[f]) * scale[f]);
             }
         }
     }
@@ -69,6 +88,7 @@ internal static class CrossAttentionAlignment
     /// <summary>
     /// The median of each odd-width window centred on each value, the edges padded by reflection (torch's
     /// <c>reflect</c>: the edge value itself is not repeated); a row no longer than half the width is copied unchanged.
+    /// The window is kept sorted as it slides: one value leaves and one enters per position.
     /// </summary>
     public static void MedianFilter(ReadOnlySpan<float> values, Span<float> filtered, int width)
     {
@@ -81,14 +101,46 @@ internal static class CrossAttentionAlignment
             return;
         }
 
+        // The row with its reflected edges: position i's window is padded[i .. i + width).
+        var padded = new float[values.Length + (2 * half)];
+        for (var k = 0; k < padded.Length; k++)
+            padded[k] = values[Reflect(k - half, values.Length)];
         Span<float> window = stackalloc float[width];
         for (var i = 0; i < values.Length; i++)
         {
-            for (var k = 0; k < width; k++)
-                window[k] = values[Reflect(i - half + k, values.Length)];
-            window.Sort();
+            if (i == 0 || !Replace(window, padded[i - 1], padded[i + width - 1]))
+            {
+                padded.AsSpan(i, width).CopyTo(window);
+                window.Sort();
+            }
+
             filtered[i] = window[half];
         }
+    }
+
+    /// <summary>
+    /// In a sorted window, replaces one occurrence of <paramref name="leaving"/> by <paramref name="entering"/>, keeping
+    /// it sorted; false when it is not found (a NaN), so the caller sorts the window afresh.
+    /// </summary>
+    private static bool Replace(Span<float> window, float leaving, float entering)
+    {
+        var at = window.IndexOf(leaving);
+        if (at < 0 || float.IsNaN(entering))
+            return false;
+        while (at > 0 && entering < window[at - 1])
+        {
+            window[at] = window[at - 1];
+            at--;
+        }
+
+        while (at < window.Length - 1 && entering > window[at + 1])
+        {
+            window[at] = window[at + 1];
+            at++;
+        }
+
+        window[at] = entering;
+        return true;
     }
 
     private static int Reflect(int index, int length) =>

@@ -32,6 +32,21 @@ public sealed class CrossAttentionAlignmentTests
         Assert.Equal([2f, 9f, 4f], Median([2, 9, 4], 7));
     }
 
+    [Fact]
+    public void MedianFilter_SlidingWindow_MatchesSortingEachWindow()
+    {
+        var random = new Random(7);
+        var values = Enumerable.Range(0, 300).Select(_ => (float)random.Next(0, 20)).ToArray(); // many repeats
+        var expected = new float[values.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            var window = Enumerable.Range(i - 3, 7).Select(k => values[k < 0 ? -k : k >= values.Length ? (2 * (values.Length - 1)) - k : k]).Order().ToArray();
+            expected[i] = window[3];
+        }
+
+        Assert.Equal(expected, Median(values, 7));
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(4)]
