@@ -1,8 +1,5 @@
-using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Core.Errors;
-using Livepeer.Runner.Onnx;
 using Livepeer.Runner.Pipelines.Whisper;
-using Livepeer.Runner.Testing;
 
 namespace Livepeer.Runner.Pipelines.Tests.Whisper;
 
@@ -13,12 +10,10 @@ namespace Livepeer.Runner.Pipelines.Tests.Whisper;
 /// </summary>
 public sealed class WordTimestampTests
 {
-    private static readonly OnnxSessionFactory Sessions = new(new RunnerSettings { ExecutionProvider = "cpu" });
-    private static readonly Lazy<float[]> Jfk = new(() => AudioFiles.ReadWav(AudioFiles.JfkWav));
+    private static readonly Lazy<float[]> Jfk = WhisperModelTests.Jfk;
     private static readonly TranscriptionOptions Words = new(ReturnTimestamps: true, WordTimestamps: true, MaxNewTokens: 60);
 
-    private static WhisperModel Load(string fixture, bool merged = true) =>
-        WhisperModel.Load(fixture, TestPaths.Model("tiny", fixture), Sessions, merged);
+    private static WhisperModel Load(string fixture, bool merged = true) => WhisperModelTests.Load(fixture, merged);
 
     private static void AssertInOrderInside(Transcription result, double seconds)
     {
