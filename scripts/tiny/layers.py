@@ -144,7 +144,9 @@ class CachedDecoderLayer(nn.Module):
         self.n3 = nn.LayerNorm(dim)
         self.mlp = nn.Sequential(nn.Linear(dim, ffn), nn.GELU(), nn.Linear(ffn, dim))
 
-    def forward(self, x, past=None, enc=None, cross_kv=None, enc_mask=None):
+    def forward(self, x, past=None, enc=None, cross_kv=None, enc_mask=None, attentions=False):
+        """attentions=True also returns the cross-attention probabilities [B, H, Sq, S_enc]
+        (what output_attentions exports as cross_attentions.{i})."""
         h = self.n1(x)
         q = split_heads(self.attn.q(h), self.heads)
         k, v = self.attn.kv(h)
@@ -155,6 +157,11 @@ class CachedDecoderLayer(nn.Module):
         h = self.n2(x)
         ck, cv = self.cross.kv(enc) if cross_kv is None else cross_kv
         q = split_heads(self.cross.q(h), self.heads)
+        if attentions:
+            probs = torch.softmax(torch.matmul(q, ck.transpose(-1, -2)) / math.sqrt(q.shape[-1]), dim=-1)
+            x = x + self.cross.o(merge_heads(torch.matmul(probs, cv)))
+            x = x + self.mlp(self.n3(x))
+            return x, k, v, ck, cv, probs
         x = x + self.cross.o(merge_heads(attend(q, ck, cv, enc_mask)))
         x = x + self.mlp(self.n3(x))
         return x, k, v, ck, cv

@@ -39,10 +39,13 @@ def _past(ctx, layers, heads, dh):
 
 
 def export_cached_decoder(folder, no_past, with_past, *, layers, heads, dh, inputs0, inputs1,
-                          split=True):
+                          split=True, extra=()):
     """no_past(*inputs0) -> logits, then per layer self k, v, cross k, v;
     with_past(*inputs1, *past) -> logits, then per layer self k, v.
+    Both then return the `extra` outputs, (name, dynamic axes) pairs (Whisper's cross_attentions.{i}).
     split=False writes only the merged graph (the layout BLIP's convention uses)."""
+    extra_names = [n for n, _ in extra]
+    extra_axes = dict(extra)
     present_axes = {n: {0: "batch_size", 2: "encoder_sequence_length" if ".encoder." in n else
                         "past_decoder_sequence_length + decoder_sequence_length"}
                     for n in kv_names("present", layers)}
@@ -60,25 +63,26 @@ def export_cached_decoder(folder, no_past, with_past, *, layers, heads, dh, inpu
     path0 = os.path.join(folder, "decoder_model.onnx") if split else None
     m0 = common.export(
         no_past, args0({"b": 2, "s": 4, "enc": 10}), path0, [i.name for i in inputs0],
-        ["logits"] + kv_names("present", layers),
-        {**{i.name: i.axes for i in inputs0}, **logits0, **present_axes},
+        ["logits"] + kv_names("present", layers) + extra_names,
+        {**{i.name: i.axes for i in inputs0}, **logits0, **present_axes, **extra_axes},
         fold=False, cases=[args0({"b": 1, "s": 3, "enc": 7})])
     path1 = os.path.join(folder, "decoder_with_past_model.onnx") if split else None
     self_presents = {n: a for n, a in present_axes.items() if ".decoder." in n}
     m1 = common.export(
         with_past, args1({"b": 2, "s": 1, "enc": 10, "past": 4}), path1,
         [i.name for i in inputs1] + kv_names("past_key_values", layers),
-        ["logits"] + kv_names("present", layers, cross=False),
-        {**{i.name: i.axes for i in inputs1}, **past_axes, **logits1, **self_presents},
+        ["logits"] + kv_names("present", layers, cross=False) + extra_names,
+        {**{i.name: i.axes for i in inputs1}, **past_axes, **logits1, **self_presents, **extra_axes},
         fold=False, cases=[args1({"b": 1, "s": 1, "enc": 7, "past": 7})])
 
-    _check_cache(no_past, with_past, inputs0, inputs1)
+    _check_cache(no_past, with_past, inputs0, inputs1, len(extra))
     merged = os.path.join(folder, "decoder_model_merged.onnx")
     common.merge_decoders(m0, m1, merged)
 
     # The merged graph's runtime contract: step 0 without cache (zero-length pasts), then one
     # cached step fed with step 0's presents; the cache branch returns empty cross presents.
-    names = ["logits"] + kv_names("present", layers)
+    names = ["logits"] + kv_names("present", layers) + extra_names
+    caches = slice(1, 1 + 4 * layers)
     ctx = {"b": 2, "s": 4, "enc": 12, "past": 0}
     feeds0 = {i.name: i.make(ctx) for i in inputs0}
     empty = [torch.zeros(2, heads, 0, dh)] * (4 * layers)
@@ -89,18 +93,18 @@ def export_cached_decoder(folder, no_past, with_past, *, layers, heads, dh, inpu
     ctx1 = {**ctx, "s": 1, "past": 4}
     feeds1 = {i.name: i.make(ctx1) for i in inputs1}
     with torch.no_grad():
-        step1 = with_past(*feeds1.values(), *step0[1:])
-    expected = dict(zip(["logits"] + kv_names("present", layers, cross=False), step1))
+        step1 = with_past(*feeds1.values(), *step0[caches])
+    expected = dict(zip(["logits"] + kv_names("present", layers, cross=False) + extra_names, step1))
     for n in names:
         expected.setdefault(n, torch.zeros(0, heads, 1, dh))
     feeds = {i.name: feeds1[i.name] if i.name in feeds1 else i.later(ctx1) for i in inputs0}
     feeds.update({n: v for n, v in feeds1.items() if n not in feeds})
-    common.record_case(merged, {**feeds, **dict(zip(kv_names("past_key_values", layers), step0[1:])),
+    common.record_case(merged, {**feeds, **dict(zip(kv_names("past_key_values", layers), step0[caches])),
                                 "use_cache_branch": torch.tensor([True])},
                        {n: expected[n] for n in names})
 
 
-def _check_cache(no_past, with_past, inputs0, inputs1):
+def _check_cache(no_past, with_past, inputs0, inputs1, n_extra=0):
     """The cache must be exact: 3 tokens then 1 cached step == 4 tokens at once (last position)."""
     ctx = {"b": 2, "s": 4, "enc": 5, "past": 0}
     full = {i.name: i.make(ctx) for i in inputs0}
@@ -109,18 +113,22 @@ def _check_cache(no_past, with_past, inputs0, inputs1):
         want = no_past(*full.values())[0][:, -1]
         step0 = no_past(ids[:, :3], *list(full.values())[1:])
         rest = [full[i.name] if i.name != inputs0[0].name else ids[:, 3:] for i in inputs1]
-        got = with_past(*rest, *step0[1:])[0][:, -1]
+        got = with_past(*rest, *step0[1:len(step0) - n_extra])[0][:, -1]
     assert torch.allclose(got, want, atol=1e-5), (got - want).abs().max()
 
 
 class NoPast(nn.Module):
-    """Adapts decoder.run(...) to the flat no-past signature."""
+    """Adapts decoder.run(...) to the flat no-past signature; attentions=True appends the
+    per-layer cross-attention probabilities."""
 
-    def __init__(self, dec):
+    def __init__(self, dec, attentions=False):
         super().__init__()
-        self.dec = dec
+        self.dec, self.attentions = dec, attentions
 
     def forward(self, input_ids, *rest):
+        if self.attentions:
+            logits, presents, attns = self.dec.run(input_ids, *rest, attentions=True)
+            return (logits, *[t for p in presents for t in p], *attns)
         logits, presents = self.dec.run(input_ids, *rest)
         return (logits, *[t for p in presents for t in p])
 
@@ -128,13 +136,16 @@ class NoPast(nn.Module):
 class WithPast(nn.Module):
     """Adapts decoder.run(..., past=...) to the flat with-past signature (no cross presents)."""
 
-    def __init__(self, dec, layers, n_inputs=1):
+    def __init__(self, dec, layers, n_inputs=1, attentions=False):
         super().__init__()
-        self.dec, self.layers, self.n_inputs = dec, layers, n_inputs
+        self.dec, self.layers, self.n_inputs, self.attentions = dec, layers, n_inputs, attentions
 
     def forward(self, *flat):
         inputs, flat_past = flat[:self.n_inputs], flat[self.n_inputs:]
         past = [flat_past[4 * i:4 * i + 4] for i in range(self.layers)]
+        if self.attentions:
+            logits, presents, attns = self.dec.run(*inputs, past=past, attentions=True)
+            return (logits, *[t for p in presents for t in p[:2]], *attns)
         logits, presents = self.dec.run(*inputs, past=past)
         return (logits, *[t for p in presents for t in p[:2]])
 
@@ -151,15 +162,20 @@ class TextDecoder(nn.Module):
                                      for _ in range(layers)])
         self.ln = nn.LayerNorm(dim)
 
-    def run(self, input_ids, encoder_hidden_states=None, past=None):
-        """past: per layer (self_k, self_v, cross_k, cross_v). Returns logits, presents."""
+    def run(self, input_ids, encoder_hidden_states=None, past=None, attentions=False):
+        """past: per layer (self_k, self_v, cross_k, cross_v). Returns logits, presents, and with
+        attentions=True the per-layer cross-attention probabilities."""
         offset = past[0][0].shape[2] if past else 0
         x = self.vocab.embed(input_ids) + self.pos(torch.arange(input_ids.shape[1]) + offset)
-        presents = []
+        presents, attns = [], []
         for i, layer in enumerate(self.layers):
             if past:
-                x, k, v, ck, cv = layer(x, past=past[i][:2], cross_kv=past[i][2:])
+                out = layer(x, past=past[i][:2], cross_kv=past[i][2:], attentions=attentions)
             else:
-                x, k, v, ck, cv = layer(x, enc=encoder_hidden_states)
+                out = layer(x, enc=encoder_hidden_states, attentions=attentions)
+            x, k, v, ck, cv = out[:5]
             presents.append((k, v, ck, cv))
+            attns += list(out[5:])
+        if attentions:
+            return self.vocab.logits(self.ln(x)), presents, attns
         return self.vocab.logits(self.ln(x)), presents

@@ -45,15 +45,22 @@ class Encoder(nn.Module):
         return self.ln_post(x)
 
 
-def export_decoders(folder, dec, vocab_size):
+def export_decoders(folder, dec, vocab_size, attentions=False):
+    """attentions=True: the decoders also output cross_attentions.{i} [batch, heads, decoder
+    tokens, encoder frames], as transformers.js's `*_timestamped` exports do (its
+    scripts/extra/whisper.py: optimum with output_attentions and these extra decoder outputs)."""
     def ids(ctx):
         return torch.randint(0, vocab_size, (ctx["b"], ctx["s"]))
     ids_in = seq2seq.Input("input_ids", {0: "batch_size", 1: "decoder_sequence_length"}, ids)
     enc_in = seq2seq.Input("encoder_hidden_states", {0: "batch_size", 1: "encoder_sequence_length"},
                            lambda ctx: torch.randn(ctx["b"], ctx["enc"], D))
-    seq2seq.export_cached_decoder(folder, seq2seq.NoPast(dec), seq2seq.WithPast(dec, LAYERS),
+    extra = [(f"cross_attentions.{i}", {0: "batch_size", 2: "decoder_sequence_length",
+                                        3: "encoder_sequence_length_out"})
+             for i in range(LAYERS)] if attentions else []
+    seq2seq.export_cached_decoder(folder, seq2seq.NoPast(dec, attentions),
+                                  seq2seq.WithPast(dec, LAYERS, attentions=attentions),
                                   layers=LAYERS, heads=HEADS, dh=DH,
-                                  inputs0=[ids_in, enc_in], inputs1=[ids_in])
+                                  inputs0=[ids_in, enc_in], inputs1=[ids_in], extra=extra)
 
 
 def special_ids(v3):
@@ -101,19 +108,23 @@ def write_tokenizer(folder, v3):
     return ids
 
 
-def whisper(root, v3=False):
+def whisper(root, v3=False, timestamped=False):
+    """timestamped=True: whisper-tiny's weights in the layout of onnx-community's
+    `whisper-*_timestamped` exports: graphs under onnx/, decoders with cross_attentions.{i}."""
     n_mels = 128 if v3 else 80
     vocab_size = 51866 if v3 else 51865
     common.seed(128 if v3 else 80)
     ids = write_tokenizer(root, v3)
     assert max(ids.values()) == vocab_size - 1
 
+    graphs = os.path.join(root, "onnx") if timestamped else root
     enc = Encoder(n_mels)
-    common.export(enc, (torch.randn(2, n_mels, 3000),), os.path.join(root, "encoder_model.onnx"),
+    common.export(enc, (torch.randn(2, n_mels, 3000),), os.path.join(graphs, "encoder_model.onnx"),
                   ["input_features"], ["last_hidden_state"],
                   {"input_features": {0: "batch_size"}, "last_hidden_state": {0: "batch_size"}},
                   cases=[(torch.randn(1, n_mels, 3000),)])
-    export_decoders(root, seq2seq.TextDecoder(vocab_size, D, HEADS, LAYERS, D, 448), vocab_size)
+    export_decoders(graphs, seq2seq.TextDecoder(vocab_size, D, HEADS, LAYERS, D, 448), vocab_size,
+                    attentions=timestamped)
 
     lang_ids = {c: ids[c] for c in ids if c[2:-2] in LANGUAGES + ["yue"]}
     task = {"translate": ids["<|translate|>"], "transcribe": ids["<|transcribe|>"]}
@@ -139,7 +150,7 @@ def whisper(root, v3=False):
         "max_source_positions": 1500, "max_target_positions": 448, "model_type": "whisper",
         "num_hidden_layers": LAYERS, "num_mel_bins": n_mels, "pad_token_id": 50257,
         "scale_embedding": False, "torch_dtype": "float32", "use_cache": True,
-        "vocab_size": vocab_size})
+        "vocab_size": vocab_size, **({"median_filter_width": 7} if timestamped else {})})
     common.write_json(os.path.join(root, "preprocessor_config.json"), {
         "chunk_length": 30, "feature_extractor_type": "WhisperFeatureExtractor",
         "feature_size": n_mels, "hop_length": 160, "n_fft": 400, "n_samples": 480000,
@@ -151,4 +162,5 @@ def whisper(root, v3=False):
 FIXTURES = {
     "whisper-tiny": whisper,
     "whisper-large-v3": lambda root: whisper(root, v3=True),
+    "whisper-tiny-timestamped": lambda root: whisper(root, timestamped=True),
 }

@@ -26,13 +26,33 @@ public static class OnnxRun
         IReadOnlyList<string> outputNames,
         string? hostOutput,
         OrtMemoryInfo device,
+        CancellationToken cancellationToken) =>
+        RunKeepingOnDevice(session, inputNames, inputs, outputNames, hostOutput, 0, device, cancellationToken);
+
+    /// <summary>
+    /// As above, with the last <paramref name="lastOnHost"/> outputs on the host too (outputs the caller reads after every
+    /// run, such as a decoder's cross-attentions).
+    /// </summary>
+    public static IDisposableReadOnlyCollection<OrtValue> RunKeepingOnDevice(
+        InferenceSession session,
+        IReadOnlyList<string> inputNames,
+        IReadOnlyList<OrtValue> inputs,
+        IReadOnlyList<string> outputNames,
+        string? hostOutput,
+        int lastOnHost,
+        OrtMemoryInfo device,
         CancellationToken cancellationToken)
     {
         using var binding = new OnnxBinding(session);
         for (var i = 0; i < inputNames.Count; i++)
             binding.BindInput(inputNames[i], inputs[i]);
-        foreach (var name in outputNames)
-            binding.BindOutputToDevice(name, name == hostOutput ? OrtMemoryInfo.DefaultInstance : device);
+        for (var i = 0; i < outputNames.Count; i++)
+        {
+            var name = outputNames[i];
+            var onHost = name == hostOutput || i >= outputNames.Count - lastOnHost;
+            binding.BindOutputToDevice(name, onHost ? OrtMemoryInfo.DefaultInstance : device);
+        }
+
         return binding.RunWithResults(cancellationToken);
     }
 

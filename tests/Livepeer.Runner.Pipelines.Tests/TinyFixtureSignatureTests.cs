@@ -48,6 +48,7 @@ public sealed class TinyFixtureSignatureTests
     [InlineData("whisper-tiny/decoder_model_merged.onnx", "past_key_values.0.encoder.key", 0, 2)]
     [InlineData("whisper-large-v3/decoder_with_past_model.onnx", "past_key_values.1.decoder.value", 0, 2)]
     [InlineData("whisper-large-v3/encoder_model.onnx", "input_features", 0)]
+    [InlineData("whisper-tiny-timestamped/onnx/decoder_with_past_model.onnx", "cross_attentions.1", 0, 2, 3)]
     [InlineData("sd15/unet/model.onnx", "sample", 0, 2, 3)]
     [InlineData("sdxl/unet/model.onnx", "sample", 0, 2, 3)]
     [InlineData("svd/unet/model.onnx", "sample", 0, 1, 3, 4)]

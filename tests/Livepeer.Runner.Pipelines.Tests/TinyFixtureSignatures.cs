@@ -249,7 +249,26 @@ internal static class TinyFixtureSignatures
         ["whisper-tiny/encoder_model.onnx"] = new(
             [F32("input_features", 3)],
             [F32("last_hidden_state", 3)]),
+
+        // transformers.js scripts/extra/whisper.py: optimum with output_attentions, cross_attentions.{i} after the presents.
+        ["whisper-tiny-timestamped/onnx/decoder_model.onnx"] = new(
+            [I64("input_ids", 2), F32("encoder_hidden_states", 3)],
+            [F32("logits", 3), .. Kv("present", layers: 2, "decoder", "encoder"), .. CrossAttentions(layers: 2)]),
+        ["whisper-tiny-timestamped/onnx/decoder_model_merged.onnx"] = new(
+            [I64("input_ids", 2), F32("encoder_hidden_states", 3), .. Kv("past_key_values", layers: 2, "decoder", "encoder"),
+             Bool("use_cache_branch", 1)],
+            [F32("logits", 3), .. Kv("present", layers: 2, "decoder", "encoder"), .. CrossAttentions(layers: 2)]),
+        ["whisper-tiny-timestamped/onnx/decoder_with_past_model.onnx"] = new(
+            [I64("input_ids", 2), .. Kv("past_key_values", layers: 2, "decoder", "encoder")],
+            [F32("logits", 3), .. Kv("present", layers: 2, "decoder"), .. CrossAttentions(layers: 2)]),
+        ["whisper-tiny-timestamped/onnx/encoder_model.onnx"] = new(
+            [F32("input_features", 3)],
+            [F32("last_hidden_state", 3)]),
     };
+
+    /// <summary>Whisper's <c>cross_attentions.{layer}</c>: f32 <c>[batch, heads, decoder tokens, encoder frames]</c>.</summary>
+    private static IEnumerable<TensorSignature> CrossAttentions(int layers) =>
+        Enumerable.Range(0, layers).Select(layer => F32($"cross_attentions.{layer}", 4));
 
     private static TensorSignature F32(string name, int rank) => new(name, TensorElementType.Float, rank);
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Livepeer.Runner.Pipelines.Whisper;
 using Livepeer.Runner.Testing;
 
 namespace Livepeer.Runner.Tests;
@@ -46,7 +47,8 @@ public sealed class AudioToTextRouteTests(WhisperRunner runner) : IClassFixture<
     /// <summary>Real speech converted by ffmpeg into a container go-livepeer may forward.</summary>
     private static Task<byte[]> ConvertAsync(string source, string extension, params string[] output) => ConvertAsync(["-i", source], extension, output);
 
-    private static async Task<byte[]> ConvertAsync(string[] input, string extension, params string[] output)
+    /// <summary>Audio made by ffmpeg from <paramref name="input"/> arguments (a file or a lavfi source) into an <paramref name="extension"/> file.</summary>
+    internal static async Task<byte[]> ConvertAsync(string[] input, string extension, params string[] output)
     {
         var target = Path.Combine(Directory.CreateTempSubdirectory("a2t-").FullName, "speech." + extension);
         var start = new System.Diagnostics.ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
@@ -127,10 +129,11 @@ public sealed class AudioToTextRouteTests(WhisperRunner runner) : IClassFixture<
     }
 
     [Fact]
-    public async Task WordTimestamps_AreRefusedPlainly()
+    public async Task WordTimestamps_OnAnExportWithoutCrossAttentions_AreRefusedPlainly()
     {
-        using var response = await _client.PostAsync("/audio-to-text", Requests.Form("audio", Asset("speech", "cards", "001.wav"), ("return_timestamps", "word")));
-        Assert.StartsWith("Word timestamps are not supported", await response.ReadErrorAsync(HttpStatusCode.BadRequest));
+        using var response = await _client.PostAsync("/audio-to-text", Requests.Form("audio", Asset("speech", "cards", "001.wav"),
+            ("model_id", "openai/whisper-tiny"), ("return_timestamps", "word")));
+        Assert.Equal(WordTimestampLimits.NotSupported("openai/whisper-tiny"), await response.ReadErrorAsync(HttpStatusCode.BadRequest));
     }
 
     [Fact]

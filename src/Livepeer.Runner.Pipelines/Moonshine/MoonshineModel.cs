@@ -46,23 +46,14 @@ public sealed class MoonshineModel : ISpeechRecognizer
     }
 
     public string ModelId { get; }
+
+    /// <summary>Moonshine has no timestamp tokens or alignment heads: segment chunks only.</summary>
+    public bool SupportsWordTimestamps => false;
     public MoonshineConfig Config { get; }
-
-    /// <summary>The folder holding <c>encoder_model.onnx</c>: the model folder itself, else its <c>onnx/</c>; null when neither has it.</summary>
-    public static string? GraphFolder(string directory)
-    {
-        foreach (var folder in (string[])[directory, Path.Combine(directory, "onnx")])
-        {
-            if (File.Exists(Path.Combine(folder, "encoder_model.onnx")))
-                return folder;
-        }
-
-        return null;
-    }
 
     public static MoonshineModel Load(string modelId, string directory, OnnxSessionFactory sessions)
     {
-        var graphs = GraphFolder(directory)
+        var graphs = AudioToTextEngine.GraphFolder(directory)
             ?? throw new ModelLoadException(modelId, $"Moonshine model {modelId} has no encoder_model.onnx, neither in its folder nor under onnx/.");
         if (!File.Exists(Path.Combine(graphs, "decoder_model_merged.onnx")))
             throw new ModelLoadException(modelId, $"Moonshine model {modelId} has no decoder_model_merged.onnx beside its encoder.");

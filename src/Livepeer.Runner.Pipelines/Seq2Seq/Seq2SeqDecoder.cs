@@ -11,7 +11,9 @@ namespace Livepeer.Runner.Pipelines.Seq2Seq;
 /// <c>use_cache_branch</c>, or <c>decoder_model.onnx</c> for the prompt plus <c>decoder_with_past_model.onnx</c> for
 /// each later token. The KV cache stays in ONNX Runtime's own <see cref="OrtValue"/>s from step to step: self-attention
 /// presents feed the next step's pasts, cross-attention keys/values are kept from step 0 (the merged graph's cache
-/// branch returns empty ones).
+/// branch returns empty ones). A run can also fetch outputs the export adds beside these (Whisper's
+/// <c>cross_attentions.{i}</c> in a <c>_timestamped</c> export): they come back to the host after every run, in the
+/// state (<see cref="Seq2SeqState.Extra"/>); a run that asks for none computes and copies nothing more.
 /// </summary>
 internal sealed class Seq2SeqDecoder : IDisposable
 {
@@ -67,8 +69,19 @@ internal sealed class Seq2SeqDecoder : IDisposable
         }
     }
 
+    /// <summary>Whether every decoder graph has all of <paramref name="outputs"/>, so that a run can fetch them.</summary>
+    public bool HasOutputs(IEnumerable<string> outputs) =>
+        outputs.All(name => _first.OutputMetadata.ContainsKey(name) && (_withPast is null || _withPast.OutputMetadata.ContainsKey(name)));
+
     /// <summary>Runs the prompt <c>[batch, promptLength]</c>; the returned state owns the cache.</summary>
-    public Seq2SeqState Start(OrtValue encoderHidden, long[] promptIds, int batch, CancellationToken cancellationToken)
+    public Seq2SeqState Start(OrtValue encoderHidden, long[] promptIds, int batch, CancellationToken cancellationToken) =>
+        Start(encoderHidden, promptIds, batch, [], cancellationToken);
+
+    /// <summary>
+    /// As above, also fetching <paramref name="extraOutputs"/> (see <see cref="HasOutputs"/>) on this run and on every
+    /// <see cref="Step"/> of the returned state.
+    /// </summary>
+    public Seq2SeqState Start(OrtValue encoderHidden, long[] promptIds, int batch, IReadOnlyList<string> extraOutputs, CancellationToken cancellationToken)
     {
         var promptLength = promptIds.Length / batch;
         using var ids = OrtValue.CreateTensorValueFromMemory(promptIds, [batch, promptLength]);
@@ -91,8 +104,9 @@ internal sealed class Seq2SeqDecoder : IDisposable
             }
 
             AddCachePosition(_first, names, values, owned, 0, promptLength);
-            var results = OnnxRun.RunKeepingOnDevice(_first, names, values, _firstOutputs, Logits, Device, cancellationToken);
-            return new Seq2SeqState(results, Layers, promptLength);
+            var outputs = extraOutputs.Count == 0 ? _firstOutputs : [.. _firstOutputs, .. extraOutputs];
+            var results = OnnxRun.RunKeepingOnDevice(_first, names, values, outputs, Logits, extraOutputs.Count, Device, cancellationToken);
+            return new Seq2SeqState(results, Layers, promptLength, extraOutputs);
         }
         finally
         {
@@ -127,7 +141,9 @@ internal sealed class Seq2SeqDecoder : IDisposable
                 owned.Add(AddFlag(names, values, true));
             var session = _withPast ?? _first;
             AddCachePosition(session, names, values, owned, state.Length, 1);
-            var results = OnnxRun.RunKeepingOnDevice(session, names, values, _withPastOutputs, Logits, Device, cancellationToken);
+            var extra = state.ExtraOutputs;
+            var outputs = extra.Count == 0 ? _withPastOutputs : [.. _withPastOutputs, .. extra];
+            var results = OnnxRun.RunKeepingOnDevice(session, names, values, outputs, Logits, extra.Count, Device, cancellationToken);
             state.Advance(results);
         }
         finally

@@ -10,6 +10,12 @@ namespace Livepeer.Runner.Pipelines.Seq2Seq;
 internal delegate void LogitsRule(int row, Span<float> logits, IReadOnlyList<int> generated);
 
 /// <summary>
+/// Extra decoder outputs a generation reads after every decoder run (the prompt, then each step), before the next token
+/// is chosen: <paramref name="OnRun"/> gets the state holding them (<see cref="Seq2SeqState.Extra"/>).
+/// </summary>
+internal sealed record DecoderTap(IReadOnlyList<string> Outputs, Action<Seq2SeqState> OnRun);
+
+/// <summary>
 /// Greedy search over a <see cref="Seq2SeqDecoder"/>, as transformers' <c>generate</c> does it without sampling: each
 /// row takes its arg-max (the first on a tie) until it emits <c>eos</c> or <c>maxNewTokens</c> are out. Rows that
 /// finish early ride along on <c>eos</c> (their outputs ignored) so the batch keeps one shape. The token is checked
@@ -28,6 +34,19 @@ internal static class Seq2SeqGreedy
         int eosTokenId,
         LogitsRule? rule,
         Action<int, int>? onToken,
+        CancellationToken cancellationToken) =>
+        Generate(decoder, encoderHidden, prompts, maxNewTokens, eosTokenId, rule, onToken, tap: null, cancellationToken);
+
+    /// <param name="tap">Extra outputs read after every decoder run; null: none (the decoder fetches nothing more).</param>
+    public static List<int>[] Generate(
+        Seq2SeqDecoder decoder,
+        OrtValue encoderHidden,
+        IReadOnlyList<int[]> prompts,
+        int maxNewTokens,
+        int eosTokenId,
+        LogitsRule? rule,
+        Action<int, int>? onToken,
+        DecoderTap? tap,
         CancellationToken cancellationToken)
     {
         var batch = prompts.Count;
@@ -38,10 +57,11 @@ internal static class Seq2SeqGreedy
         var generated = Enumerable.Range(0, batch).Select(_ => new List<int>()).ToArray();
         var done = new bool[batch];
         var next = new long[batch];
-        using var state = decoder.Start(encoderHidden, [.. prompts.SelectMany(p => p.Select(id => (long)id))], batch, cancellationToken);
+        using var state = decoder.Start(encoderHidden, [.. prompts.SelectMany(p => p.Select(id => (long)id))], batch, tap?.Outputs ?? [], cancellationToken);
         float[]? logits = null;
         for (var step = 0; step < maxNewTokens; step++)
         {
+            tap?.OnRun(state);
             for (var row = 0; row < batch; row++)
             {
                 if (done[row])

@@ -63,7 +63,7 @@ public sealed class AudioToTextEngine : IEngine
                 throw new ModelLoadException(modelId, $"Model {modelId} is a '{other}' model (config.json model_type); /audio-to-text runs whisper and moonshine.");
         }
 
-        var graphs = MoonshineModel.GraphFolder(directory)
+        var graphs = GraphFolder(directory)
             ?? throw new ModelLoadException(modelId, $"Speech-recognition model {modelId} has no config.json and no encoder_model.onnx (neither in its folder nor under onnx/).");
         using var encoder = sessions.Create(modelId, Path.Combine(graphs, "encoder_model.onnx"));
         if (encoder.InputMetadata.ContainsKey("input_values"))
@@ -71,6 +71,21 @@ public sealed class AudioToTextEngine : IEngine
         if (encoder.InputMetadata.ContainsKey("input_features"))
             return SpeechFamily.Whisper;
         throw new ModelLoadException(modelId, $"Model {modelId}: its encoder takes {string.Join(", ", encoder.InputMetadata.Keys)}, neither Whisper's input_features nor Moonshine's input_values.");
+    }
+
+    /// <summary>
+    /// The folder holding <c>encoder_model.onnx</c>: the model folder itself (optimum's layout), else its <c>onnx/</c>
+    /// (transformers.js / onnx-community); null when neither has it. Config and tokenizer files stay in the model folder.
+    /// </summary>
+    public static string? GraphFolder(string directory)
+    {
+        foreach (var folder in (string[])[directory, Path.Combine(directory, "onnx")])
+        {
+            if (File.Exists(Path.Combine(folder, "encoder_model.onnx")))
+                return folder;
+        }
+
+        return null;
     }
 
     /// <summary><c>config.json</c>'s <c>model_type</c>, or null when the folder has no readable one.</summary>

@@ -9,6 +9,9 @@ public interface ISpeechRecognizer : IDisposable
 {
     string ModelId { get; }
 
+    /// <summary>Whether <see cref="TranscriptionOptions.WordTimestamps"/> can be honoured (Whisper with a <c>_timestamped</c> export).</summary>
+    bool SupportsWordTimestamps { get; }
+
     Task<Transcription> TranscribeAsync(float[] samples, TranscriptionOptions options, CancellationToken cancellationToken);
 
     /// <summary>Transcribes only the speech <paramref name="vad"/> finds; the chunks stay in the original file's time.</summary>

@@ -31,6 +31,12 @@ public sealed record WhisperConfig
     public required int MelBins { get; init; }
     public float[]? MelFilters { get; init; }
 
+    /// <summary><c>alignment_heads</c>: the [layer, head] cross-attention heads that follow the audio (word timestamps).</summary>
+    public IReadOnlyList<AlignmentHead> AlignmentHeads { get; init; } = [];
+
+    /// <summary><c>config.json</c>'s <c>median_filter_width</c> (transformers' default 7): smoothing of those heads' weights.</summary>
+    public int MedianFilterWidth { get; init; } = 7;
+
     public const double SecondsPerTimestamp = 0.02;
 
     public static WhisperConfig Load(string modelDirectory)
@@ -68,6 +74,8 @@ public sealed record WhisperConfig
                 IsMultilingual = g.TryGetProperty("is_multilingual", out var multi) ? multi.GetBoolean() : languages.Count > 0,
                 MelBins = melBins,
                 MelFilters = filters,
+                AlignmentHeads = ReadAlignmentHeads(g),
+                MedianFilterWidth = ReadMedianFilterWidth(modelDirectory),
             };
         }
         catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
@@ -96,6 +104,20 @@ public sealed record WhisperConfig
         return (melBins, transposed);
     }
 
+    private static AlignmentHead[] ReadAlignmentHeads(JsonElement root) =>
+        root.TryGetProperty("alignment_heads", out var heads) && heads.ValueKind == JsonValueKind.Array
+            ? [.. heads.EnumerateArray().Select(pair => new AlignmentHead(pair[0].GetInt32(), pair[1].GetInt32()))]
+            : [];
+
+    private static int ReadMedianFilterWidth(string modelDirectory)
+    {
+        var path = Path.Combine(modelDirectory, "config.json");
+        if (!File.Exists(path))
+            return 7;
+        using var config = JsonDocument.Parse(File.ReadAllText(path));
+        return config.RootElement.TryGetProperty("median_filter_width", out var width) && width.ValueKind == JsonValueKind.Number ? width.GetInt32() : 7;
+    }
+
     private static Dictionary<string, int> ReadMap(JsonElement root, string name) =>
         root.TryGetProperty(name, out var map) && map.ValueKind == JsonValueKind.Object
             ? map.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32(), StringComparer.Ordinal)
@@ -106,3 +128,6 @@ public sealed record WhisperConfig
 
     private static int ReadFirstInt(JsonElement value) => value.ValueKind == JsonValueKind.Array ? value[0].GetInt32() : value.GetInt32();
 }
+
+/// <summary>One of <see cref="WhisperConfig.AlignmentHeads"/>: a decoder layer and a head in it.</summary>
+public readonly record struct AlignmentHead(int Layer, int Head);

@@ -11,7 +11,9 @@ namespace Livepeer.Runner.Pipelines.Whisper;
 /// split pair), greedy decoding with the KV cache carried as OrtValues, the prompt and suppress rules from the
 /// model's <c>generation_config.json</c>. Long audio is cut into windows (<see cref="WindowPlan"/>) that are encoded
 /// and decoded together in batches of up to <see cref="MaxBatch"/> (or one at a time when the export fixed its batch
-/// axis to 1). One request at a time runs on a model.
+/// axis to 1). One request at a time runs on a model. The graphs may also sit under <c>onnx/</c> (transformers.js
+/// layout); word timestamps need decoders that output the <c>alignment_heads</c>' <c>cross_attentions.{layer}</c>
+/// (a <c>_timestamped</c> export, <see cref="SupportsWordTimestamps"/>).
 /// </summary>
 public sealed class WhisperModel : ISpeechRecognizer
 {
@@ -33,7 +35,13 @@ public sealed class WhisperModel : ISpeechRecognizer
         if (melInput.Length != 3 || melInput[1] != config.MelBins)
             throw new ModelLoadException(modelId, $"{modelId}: the encoder takes input_features [{string.Join(",", melInput)}], but preprocessor_config.json says {config.MelBins} mel bins.");
         BatchSize = melInput[0] > 0 ? Math.Min(melInput[0], MaxBatch) : MaxBatch;
+        SupportsWordTimestamps = config.AlignmentHeads.Count > 0
+            && config.AlignmentHeads.All(h => h.Layer >= 0 && h.Layer < decoder.Layers && h.Head >= 0 && h.Head < decoder.Heads)
+            && decoder.HasOutputs(CrossAttentionCollector.OutputsFor(config.AlignmentHeads));
     }
+
+    /// <summary>Whether the decoders output the alignment heads' cross-attentions (and the config names the heads).</summary>
+    public bool SupportsWordTimestamps { get; }
 
     public string ModelId { get; }
     public WhisperConfig Config { get; }
@@ -47,10 +55,12 @@ public sealed class WhisperModel : ISpeechRecognizer
     {
         var config = WhisperConfig.Load(directory);
         var tokenizer = WhisperTokenizer.Load(Path.Combine(directory, "tokenizer.json"));
-        var encoder = sessions.Create(modelId, Path.Combine(directory, "encoder_model.onnx"));
+        var graphs = AudioToTextEngine.GraphFolder(directory)
+            ?? throw new ModelLoadException(modelId, $"Whisper model {modelId} has no encoder_model.onnx, neither in its folder nor under onnx/.");
+        var encoder = sessions.Create(modelId, Path.Combine(graphs, "encoder_model.onnx"));
         try
         {
-            var decoder = Seq2SeqDecoder.Load(modelId, directory, sessions, preferMergedDecoder);
+            var decoder = Seq2SeqDecoder.Load(modelId, graphs, sessions, preferMergedDecoder);
             try
             {
                 return new WhisperModel(modelId, encoder, decoder, config, tokenizer);
@@ -72,7 +82,7 @@ public sealed class WhisperModel : ISpeechRecognizer
     public async Task<Transcription> TranscribeAsync(float[] samples, TranscriptionOptions options, CancellationToken cancellationToken)
     {
         var windows = await DecodeWindowsAsync(samples, options, cancellationToken).ConfigureAwait(false);
-        return WhisperSegments.Build(windows, Tokenizer, Config, options.ReturnTimestamps);
+        return WhisperSegments.Build(windows, Tokenizer, Config, options.ReturnTimestamps, WordMode(options));
     }
 
     public Task<Transcription> TranscribeSpeechOnlyAsync(SileroVad vad, float[] samples, TranscriptionOptions options, VadOptions? vadOptions, CancellationToken cancellationToken) =>
@@ -109,11 +119,23 @@ public sealed class WhisperModel : ISpeechRecognizer
 
         var languages = language is { } fixedLanguage ? Enumerable.Repeat((int?)fixedLanguage, batch).ToArray() : DetectLanguages(hidden, batch, cancellationToken);
         var prompts = languages.Select(l => Prompt(l, task, options.ReturnTimestamps)).ToArray();
-        var generated = Generate(hidden, prompts, [.. windows.Select(w => WhisperLogitsProcessor.MaxTimestampIndex(w.Length))], options, cancellationToken);
-        return [.. windows.Select((w, b) => new WhisperWindowResult(w.Start, w.Length, prompts[b], generated[b]))];
+        var attentions = WordMode(options) ? new CrossAttentionCollector(Config.AlignmentHeads, [.. windows.Select(w => w.Length)]) : null;
+        var generated = Generate(hidden, prompts, [.. windows.Select(w => WhisperLogitsProcessor.MaxTimestampIndex(w.Length))], options, attentions?.Tap, cancellationToken);
+        return [.. windows.Select((w, b) => new WhisperWindowResult(w.Start, w.Length, prompts[b], generated[b])
+        {
+            TokenStarts = attentions?.TokenStarts(b, prompts[b].Length, generated[b].Count, Config.MedianFilterWidth),
+        })];
     }
 
-    private List<int>[] Generate(OrtValue hidden, int[][] prompts, int[] maxTimestampIndex, TranscriptionOptions options, CancellationToken cancellationToken)
+    /// <summary>Word timestamps asked for; a model without the outputs they need refuses them plainly.</summary>
+    private bool WordMode(TranscriptionOptions options)
+    {
+        if (!options.ReturnTimestamps || !options.WordTimestamps)
+            return false;
+        return SupportsWordTimestamps ? true : throw new BadInputException(WordTimestampLimits.NotSupported(ModelId));
+    }
+
+    private List<int>[] Generate(OrtValue hidden, int[][] prompts, int[] maxTimestampIndex, TranscriptionOptions options, DecoderTap? tap, CancellationToken cancellationToken)
     {
         var maxNew = Math.Max(1, Math.Min(options.MaxNewTokens, Config.MaxLength - prompts[0].Length));
         var processor = new WhisperLogitsProcessor(Config, options.ReturnTimestamps);
@@ -125,6 +147,7 @@ public sealed class WhisperModel : ISpeechRecognizer
             Config.EosTokenId,
             (row, logits, generated) => processor.Process(logits, generated, maxTimestampIndex[row]),
             onToken: null,
+            tap,
             cancellationToken);
     }
 

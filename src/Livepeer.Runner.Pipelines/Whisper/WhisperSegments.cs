@@ -1,9 +1,12 @@
 namespace Livepeer.Runner.Pipelines.Whisper;
 
-/// <summary>Turns each window's generated ids into text and, with timestamps, into the contract's chunks.</summary>
+/// <summary>
+/// Turns each window's generated ids into text and, with timestamps, into the contract's chunks: one per segment, or in
+/// word mode one per word (<see cref="WhisperWords"/>, timed by the window's <see cref="WhisperWindowResult.TokenStarts"/>).
+/// </summary>
 internal static class WhisperSegments
 {
-    public static Transcription Build(IReadOnlyList<WhisperWindowResult> windows, WhisperTokenizer tokenizer, WhisperConfig config, bool timestamps)
+    public static Transcription Build(IReadOnlyList<WhisperWindowResult> windows, WhisperTokenizer tokenizer, WhisperConfig config, bool timestamps, bool words = false)
     {
         var tb = config.TimestampBegin;
         var text = new System.Text.StringBuilder();
@@ -13,7 +16,9 @@ internal static class WhisperSegments
             var window = windows[w];
             var ids = window.Generated.Where(id => id != config.EosTokenId).ToList();
             text.Append(tokenizer.Decode(ids, skipSpecialTokens: true, timestampBegin: tb));
-            if (timestamps)
+            if (timestamps && words)
+                AddWords(chunks, window, tokenizer, config);
+            else if (timestamps)
                 AddChunks(chunks, ids, window, tokenizer, tb, isLast: w == windows.Count - 1);
         }
 
@@ -60,5 +65,55 @@ internal static class WhisperSegments
             if (text.Length > 0)
                 chunks.Add(new TranscriptChunk(from, to is { } end ? Math.Max(end, from) : null, text));
         }
+    }
+
+    /// <summary>
+    /// Words of each segment (the text between timestamp tokens, as transformers groups them), from the start of their
+    /// first token to the end of their last; a word whose last token has no end (cut off at the token limit) ends with
+    /// the window.
+    /// </summary>
+    private static void AddWords(List<TranscriptChunk> chunks, WhisperWindowResult window, WhisperTokenizer tokenizer, WhisperConfig config)
+    {
+        var starts = window.TokenStarts ?? throw new InvalidOperationException("Word timestamps need the window's token times.");
+        var language = Language(window.Prompt, config);
+        var offset = window.Prompt.Count;
+        var segment = new List<int>();
+        var positions = new List<int>();
+        for (var g = 0; g <= window.Generated.Count; g++)
+        {
+            var id = g < window.Generated.Count ? window.Generated[g] : config.TimestampBegin;
+            if (id < config.EosTokenId)
+            {
+                segment.Add(id);
+                positions.Add(offset + g);
+                continue;
+            }
+
+            if (id < config.TimestampBegin && id != config.EosTokenId)
+                continue; // a special token inside the text: neither text nor a segment boundary
+            foreach (var word in WhisperWords.Group(segment, tokenizer, config.EosTokenId, language))
+            {
+                var first = positions[word.FirstToken];
+                var end = positions[word.LastToken] + 1;
+                var from = starts[first];
+                var to = end < starts.Count ? starts[end] : window.Samples / (double)LogMelSpectrogram.SampleRate;
+                chunks.Add(new TranscriptChunk(Math.Round(window.StartSeconds + from, 2), Math.Round(window.StartSeconds + Math.Max(from, to), 2), word.Text));
+            }
+
+            segment.Clear();
+            positions.Clear();
+        }
+    }
+
+    /// <summary>The prompt's language code (<c>&lt;|zh|&gt;</c> → <c>zh</c>), or null when the prompt names none.</summary>
+    private static string? Language(IReadOnlyList<int> prompt, WhisperConfig config)
+    {
+        foreach (var (token, id) in config.LanguageToId)
+        {
+            if (prompt.Contains(id))
+                return token.Trim('<', '|', '>');
+        }
+
+        return null;
     }
 }

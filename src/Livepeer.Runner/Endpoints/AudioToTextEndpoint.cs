@@ -30,8 +30,8 @@ public sealed record AudioToTextRequest(
         return request;
     }
 
-    /// <summary>Segment timestamps or none; a value the contract refuses throws (<see cref="AudioToTextPipeline.ParseTimestamps"/>).</summary>
-    public bool Timestamps => AudioToTextPipeline.ParseTimestamps(ReturnTimestamps);
+    /// <summary>None, segment or word timestamps; a value the contract refuses throws (<see cref="AudioToTextPipeline.ParseTimestamps"/>).</summary>
+    public TimestampMode Timestamps => AudioToTextPipeline.ParseTimestamps(ReturnTimestamps);
 
     /// <summary>
     /// The gateway's <c>metadata.duration</c> in seconds (a number or a numeric string), or null when absent.
@@ -90,7 +90,7 @@ internal static class AudioToTextEndpoint
 
     private static async Task<IResult> RunAsync(AudioToTextPipeline transcription, PipelineCall call, AudioToTextRequest request, ModelEntry model)
     {
-        var result = await transcription.RunAsync(call.Lease(model), request.Audio.Content, request.Timestamps, call.Aborted);
+        var result = await transcription.RunAsync(call.Lease(model), request.Audio.Content, request.Timestamps, request.Duration(), call.Aborted);
         var chunks = result.Chunks.Select(c => new TextChunk([c.Start, c.End], c.Text)).ToList();
         return Results.Json(new TextResponse(result.Text, chunks), RunnerJson.Wire.TextResponse);
     }

@@ -13,9 +13,12 @@ namespace Livepeer.Runner.Pipelines.Tests.Whisper;
 public sealed class WhisperModelTests
 {
     private static readonly OnnxSessionFactory Sessions = new(new RunnerSettings { ExecutionProvider = "cpu" });
-    private static readonly Lazy<float[]> Jfk = new(() => AudioFiles.ReadWav(AudioFiles.JfkWav));
 
-    private static WhisperModel Load(string fixture, bool merged = true) =>
+    /// <summary>jfk.wav's samples (the other Whisper tests use it too).</summary>
+    internal static readonly Lazy<float[]> Jfk = new(() => AudioFiles.ReadWav(AudioFiles.JfkWav));
+
+    /// <summary>A tiny Whisper fixture on the CPU, with the merged decoder or the split pair.</summary>
+    internal static WhisperModel Load(string fixture, bool merged = true) =>
         WhisperModel.Load(fixture, TestPaths.Model("tiny", fixture), Sessions, merged);
 
     /// <summary>About 95 s of real speech: the LibriVox and JFK clips repeated.</summary>
