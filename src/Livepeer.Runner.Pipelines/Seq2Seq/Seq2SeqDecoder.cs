@@ -11,7 +11,8 @@ namespace Livepeer.Runner.Pipelines.Seq2Seq;
 /// <c>use_cache_branch</c>, or <c>decoder_model.onnx</c> for the prompt plus <c>decoder_with_past_model.onnx</c> for
 /// each later token. The KV cache stays in ONNX Runtime's own <see cref="OrtValue"/>s from step to step: self-attention
 /// presents feed the next step's pasts, cross-attention keys/values are kept from step 0 (the merged graph's cache
-/// branch returns empty ones).
+/// branch returns empty ones). A decoder with inputs beyond optimum's set (Parler-TTS) passes them as
+/// <see cref="DecoderInputs"/>.
 /// </summary>
 internal sealed class Seq2SeqDecoder : IDisposable
 {
@@ -67,8 +68,11 @@ internal sealed class Seq2SeqDecoder : IDisposable
         }
     }
 
-    /// <summary>Runs the prompt <c>[batch, promptLength]</c>; the returned state owns the cache.</summary>
-    public Seq2SeqState Start(OrtValue encoderHidden, long[] promptIds, int batch, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the prompt <c>[batch, promptLength]</c>; the returned state owns the cache. <paramref name="extra"/>'s
+    /// <see cref="DecoderInputs.First"/> values go in too, and its <see cref="DecoderInputs.CacheBatch"/> sizes the empty pasts.
+    /// </summary>
+    public Seq2SeqState Start(OrtValue encoderHidden, long[] promptIds, int batch, CancellationToken cancellationToken, DecoderInputs? extra = null)
     {
         var promptLength = promptIds.Length / batch;
         using var ids = OrtValue.CreateTensorValueFromMemory(promptIds, [batch, promptLength]);
@@ -77,11 +81,12 @@ internal sealed class Seq2SeqDecoder : IDisposable
         var owned = new List<OrtValue>();
         try
         {
+            extra?.AddTo(names, values, first: true);
             if (IsMerged)
             {
                 foreach (var name in PastNames())
                 {
-                    var empty = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, [batch, Heads, 0, HeadDim]);
+                    var empty = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, [extra?.CacheBatch ?? batch, Heads, 0, HeadDim]);
                     owned.Add(empty);
                     names.Add(name);
                     values.Add(empty);
@@ -92,7 +97,8 @@ internal sealed class Seq2SeqDecoder : IDisposable
 
             AddCachePosition(_first, names, values, owned, 0, promptLength);
             var results = OnnxRun.RunKeepingOnDevice(_first, names, values, _firstOutputs, Logits, Device, cancellationToken);
-            return new Seq2SeqState(results, Layers, promptLength);
+            // The cache holds the prompt, and whatever the graph put before it (Parler's prompt states).
+            return new Seq2SeqState(results, Layers, (int)results[1].GetTensorTypeAndShape().Shape[2]);
         }
         finally
         {
@@ -101,8 +107,8 @@ internal sealed class Seq2SeqDecoder : IDisposable
         }
     }
 
-    /// <summary>Feeds one token per row; the state's logits and cache move on by one position.</summary>
-    public void Step(Seq2SeqState state, OrtValue encoderHidden, long[] nextIds, CancellationToken cancellationToken)
+    /// <summary>Feeds one token per row (and <paramref name="extra"/>'s later values); the state's logits and cache move on by one position.</summary>
+    public void Step(Seq2SeqState state, OrtValue encoderHidden, long[] nextIds, CancellationToken cancellationToken, DecoderInputs? extra = null)
     {
         var batch = nextIds.Length;
         using var ids = OrtValue.CreateTensorValueFromMemory(nextIds, [batch, 1]);
@@ -116,6 +122,8 @@ internal sealed class Seq2SeqDecoder : IDisposable
                 names.Add("encoder_hidden_states");
                 values.Add(encoderHidden);
             }
+
+            extra?.AddTo(names, values, first: false);
 
             for (var i = 0; i < Layers; i++)
             {

@@ -2,6 +2,7 @@ using Livepeer.Runner.Core;
 using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Pipelines.Engines;
+using Livepeer.Runner.Pipelines.Speech.Parler;
 
 namespace Livepeer.Runner.Pipelines.Speech;
 
@@ -34,8 +35,14 @@ public sealed class SpeechEngine(EspeakOptions espeak) : IEngine
     /// <summary>An espeak-ng voice is a program on the machine, not files under MODEL_DIR.</summary>
     public bool NeedsFiles(ModelEntry entry) => !IsEspeakVoice(entry);
 
-    /// <summary>The WAV read back and its samples: 30 minutes of speech at most, a few MiB for a paragraph.</summary>
-    public long ActivationBytes(ModelEntry entry, string location) => 64L << 20;
+    /// <summary>espeak-ng: the WAV read back and its samples, 30 minutes of speech at most, a few MiB for a paragraph.</summary>
+    public long ActivationBytes(ModelEntry entry, string location) => IsEspeakVoice(entry)
+        ? 64L << 20
+        : SpeechModelKinds.Of(location) switch
+        {
+            SpeechModelKind.ParlerTts => ParlerTtsVoice.ActivationBytes(location),
+            _ => 64L << 20,
+        };
 
     public async Task<IDisposable> LoadAsync(EngineLoad load, CancellationToken cancellationToken)
     {
@@ -45,7 +52,7 @@ public sealed class SpeechEngine(EspeakOptions espeak) : IEngine
         var folder = load.RequireFolder("A text-to-speech", "Parler-TTS or Kokoro ONNX files, MODEL-FORMATS §7");
         return SpeechModelKinds.Of(folder) switch
         {
-            SpeechModelKind.ParlerTts => throw NotBuiltYet(load, "Parler-TTS"), // TODO(#14)
+            SpeechModelKind.ParlerTts => ParlerTtsVoice.Load(load.ModelId, folder, load.Sessions),
             SpeechModelKind.Kokoro => throw NotBuiltYet(load, "Kokoro"), // TODO(#14)
             _ => throw new ModelLoadException(load.ModelId,
                 $"{folder} holds neither a Parler-TTS export (decoder_model_merged.onnx, dac_decode.onnx) nor a Kokoro one (onnx/model.onnx, voices/)."),
