@@ -82,6 +82,9 @@ public abstract class ConfiguredRunner : IAsyncLifetime
 
     public RunnerHost Host { get; private set; } = null!;
 
+    /// <summary>A temporary folder for this runner's files (its MODELS_CONFIG among them), deleted with it.</summary>
+    protected string TempFolder => _dir;
+
     protected abstract IEnumerable<object> Models();
 
     protected virtual IEnumerable<(string Name, string Value)> Settings() => [];

@@ -140,7 +140,7 @@ public sealed class ParlerTtsVoice : ISpeechVoice
 
     /// <summary>The audio of each piece of the text (<see cref="SentenceChunks"/>, one decoder run each), in order; one sampler runs through them all.</summary>
     /// <exception cref="BadInputException">The description is too long.</exception>
-    internal IReadOnlyList<MonoAudio> SpeakChunks(SpeechRequest request, CancellationToken cancellationToken)
+    public IReadOnlyList<MonoAudio> SpeakChunks(SpeechRequest request, CancellationToken cancellationToken)
     {
         if (request.Description.Length > MaxDescriptionChars)
             throw new BadInputException($"The description is {request.Description.Length} characters long; {ModelId} takes at most {MaxDescriptionChars}.");
