@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Net;
 using System.Text.Json;
 using Livepeer.Runner.Core.Configuration;
@@ -47,29 +46,11 @@ public sealed class ParlerSpeechRouteTests(ParlerSpeechRunner runner) : IClassFi
     private async Task<byte[]> SpeakAsync(string text, long? seed = null, string? description = null)
     {
         using var response = await _client.PostAsync("/text-to-speech", Body(text, seed, description));
-        var json = await response.ReadValidJsonAsync(HttpStatusCode.OK, "AudioResponse");
-        const string prefix = "data:audio/wav;base64,";
-        var url = json.GetProperty("audio").GetProperty("url").GetString()!;
-        Assert.StartsWith(prefix, url, StringComparison.Ordinal);
-        return Convert.FromBase64String(url[prefix.Length..]);
+        return SpeechWav.Decode(await response.ReadValidJsonAsync(HttpStatusCode.OK, "AudioResponse"));
     }
 
-    /// <summary>Checks the header field by field (44.1 kHz, the codec's rate from config.json) and returns the sample count.</summary>
-    private static int AssertWav44100(byte[] wav)
-    {
-        Assert.True(wav.Length >= 44, $"{wav.Length} bytes");
-        Assert.Equal("RIFF"u8.ToArray(), wav[..4]);
-        Assert.Equal((uint)(wav.Length - 8), BinaryPrimitives.ReadUInt32LittleEndian(wav.AsSpan(4)));
-        Assert.Equal("WAVEfmt "u8.ToArray(), wav[8..16]);
-        Assert.Equal(1, BinaryPrimitives.ReadUInt16LittleEndian(wav.AsSpan(20))); // PCM
-        Assert.Equal(1, BinaryPrimitives.ReadUInt16LittleEndian(wav.AsSpan(22))); // mono
-        Assert.Equal(44_100u, BinaryPrimitives.ReadUInt32LittleEndian(wav.AsSpan(24)));
-        Assert.Equal(16, BinaryPrimitives.ReadUInt16LittleEndian(wav.AsSpan(34)));
-        Assert.Equal("data"u8.ToArray(), wav[36..40]);
-        var samples = (wav.Length - 44) / 2;
-        Assert.Equal((uint)(samples * 2), BinaryPrimitives.ReadUInt32LittleEndian(wav.AsSpan(40)));
-        return samples;
-    }
+    /// <summary>44.1 kHz: the codec's rate from config.json.</summary>
+    private static int AssertWav44100(byte[] wav) => SpeechWav.AssertMonoPcm16(wav, 44_100);
 
     [Fact]
     public async Task Text_IsA44100MonoPcm16Wav_OfWholeDacFrames_AtMostMaxLength()

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Net;
 using System.Text.Json;
 using Livepeer.Runner.Testing;
@@ -35,31 +34,9 @@ public sealed class TextToSpeechRouteTests(SpeechRunner runner) : IClassFixture<
         return DecodeWav(await response.ReadJsonAsync(HttpStatusCode.OK));
     }
 
-    private static byte[] DecodeWav(JsonElement json)
-    {
-        const string prefix = "data:audio/wav;base64,";
-        Assert.Equal(["audio"], json.EnumerateObject().Select(p => p.Name));
-        var url = json.GetProperty("audio").GetProperty("url").GetString()!;
-        Assert.StartsWith(prefix, url, StringComparison.Ordinal);
-        return Convert.FromBase64String(url[prefix.Length..]);
-    }
+    private static byte[] DecodeWav(JsonElement json) => SpeechWav.Decode(json);
 
-    /// <summary>Checks the header field by field and returns the sample count.</summary>
-    private static int AssertMonoPcm16Wav(byte[] wav)
-    {
-        Assert.True(wav.Length >= 44, $"{wav.Length} bytes");
-        Assert.Equal("RIFF"u8.ToArray(), wav[..4]);
-        Assert.Equal((uint)(wav.Length - 8), BinaryPrimitives.ReadUInt32LittleEndian(wav.AsSpan(4)));
-        Assert.Equal("WAVEfmt "u8.ToArray(), wav[8..16]);
-        Assert.Equal(1, BinaryPrimitives.ReadUInt16LittleEndian(wav.AsSpan(20))); // PCM
-        Assert.Equal(1, BinaryPrimitives.ReadUInt16LittleEndian(wav.AsSpan(22))); // mono
-        Assert.Equal(22_050u, BinaryPrimitives.ReadUInt32LittleEndian(wav.AsSpan(24)));
-        Assert.Equal(16, BinaryPrimitives.ReadUInt16LittleEndian(wav.AsSpan(34)));
-        Assert.Equal("data"u8.ToArray(), wav[36..40]);
-        var samples = (wav.Length - 44) / 2;
-        Assert.Equal((uint)(samples * 2), BinaryPrimitives.ReadUInt32LittleEndian(wav.AsSpan(40)));
-        return samples;
-    }
+    private static int AssertMonoPcm16Wav(byte[] wav) => SpeechWav.AssertMonoPcm16(wav, 22_050);
 
     [Fact]
     public async Task Text_IsSpokenAsAMonoPcm16Wav_ThatGrowsWithTheText()
