@@ -1,5 +1,7 @@
 using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Core.Errors;
+using Livepeer.Runner.Core.Models;
+using Livepeer.Runner.Pipelines.Engines;
 using Livepeer.Runner.Onnx;
 using Livepeer.Runner.Pipelines.Speech;
 using Livepeer.Runner.Pipelines.Speech.Parler;
@@ -55,6 +57,20 @@ public sealed class ParlerTtsVoiceTests : IClassFixture<ParlerTtsVoiceTests.Shor
         Assert.Equal((9, 1024, 1025, 1024, 1024), (config.NumCodebooks, config.CodebookSize, config.BosTokenId, config.PadTokenId, config.EosTokenId));
         Assert.Equal((44_100, 512, 2580, 10), (config.SampleRate, config.HopLength, config.MaxLength, config.MinNewTokens));
         Assert.Equal((1.0, 50, 1.0), (config.SamplingTemperature, config.TopK, config.TopP));
+    }
+
+    [Fact]
+    public async Task TheModelLoader_LoadsTheFixtureFolderAsAParlerVoice_WithItsCacheInTheEstimate()
+    {
+        var settings = new RunnerSettings { ExecutionProvider = "cpu" };
+        var loader = new PipelineModelLoader(EngineRegistry.Default, new ModelLocator(Folder), Sessions, settings, TimeProvider.System);
+        var entry = new ModelEntry("text-to-speech", "parler-tts/parler-tts-large-v1", Warm: false, Folder);
+
+        using var voice = await loader.LoadAsync(entry, 1L << 30, CancellationToken.None);
+
+        Assert.IsType<ParlerTtsVoice>(voice);
+        Assert.Equal(ParlerTtsVoice.ActivationBytes(Folder), loader.Estimate(entry).ActivationBytes);
+        Assert.True(ParlerTtsVoice.ActivationBytes(Folder) > 64L << 20);
     }
 
     [Fact]
