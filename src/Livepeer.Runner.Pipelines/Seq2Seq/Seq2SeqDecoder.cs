@@ -11,7 +11,8 @@ namespace Livepeer.Runner.Pipelines.Seq2Seq;
 /// <c>use_cache_branch</c>, or <c>decoder_model.onnx</c> for the prompt plus <c>decoder_with_past_model.onnx</c> for
 /// each later token. The KV cache stays in ONNX Runtime's own <see cref="OrtValue"/>s from step to step: self-attention
 /// presents feed the next step's pasts, cross-attention keys/values are kept from step 0 (the merged graph's cache
-/// branch returns empty ones). A run can also fetch outputs the export adds beside these (Whisper's
+/// branch returns empty ones). A decoder with inputs beyond optimum's set (Parler-TTS) passes them as
+/// <see cref="DecoderInputs"/>. A run can also fetch outputs the export adds beside these (Whisper's
 /// <c>cross_attentions.{i}</c> in a <c>_timestamped</c> export): they come back to the host after every run, in the
 /// state (<see cref="Seq2SeqState.Extra"/>); a run that asks for none computes and copies nothing more.
 /// </summary>
@@ -73,15 +74,14 @@ internal sealed class Seq2SeqDecoder : IDisposable
     public bool HasOutputs(IEnumerable<string> outputs) =>
         outputs.All(name => _first.OutputMetadata.ContainsKey(name) && (_withPast is null || _withPast.OutputMetadata.ContainsKey(name)));
 
-    /// <summary>Runs the prompt <c>[batch, promptLength]</c>; the returned state owns the cache.</summary>
-    public Seq2SeqState Start(OrtValue encoderHidden, long[] promptIds, int batch, CancellationToken cancellationToken) =>
-        Start(encoderHidden, promptIds, batch, [], cancellationToken);
-
     /// <summary>
-    /// As above, also fetching <paramref name="extraOutputs"/> (see <see cref="HasOutputs"/>) on this run and on every
+    /// Runs the prompt <c>[batch, promptLength]</c>; the returned state owns the cache. <paramref name="extra"/>'s
+    /// <see cref="DecoderInputs.First"/> values go in too, and its <see cref="DecoderInputs.CacheBatch"/> sizes the empty
+    /// pasts. <paramref name="extraOutputs"/> (see <see cref="HasOutputs"/>) are fetched on this run and on every
     /// <see cref="Step"/> of the returned state.
     /// </summary>
-    public Seq2SeqState Start(OrtValue encoderHidden, long[] promptIds, int batch, IReadOnlyList<string> extraOutputs, CancellationToken cancellationToken)
+    public Seq2SeqState Start(
+        OrtValue encoderHidden, long[] promptIds, int batch, CancellationToken cancellationToken, DecoderInputs? extra = null, IReadOnlyList<string>? extraOutputs = null)
     {
         var promptLength = promptIds.Length / batch;
         using var ids = OrtValue.CreateTensorValueFromMemory(promptIds, [batch, promptLength]);
@@ -90,11 +90,12 @@ internal sealed class Seq2SeqDecoder : IDisposable
         var owned = new List<OrtValue>();
         try
         {
+            extra?.AddTo(names, values, first: true);
             if (IsMerged)
             {
                 foreach (var name in PastNames())
                 {
-                    var empty = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, [batch, Heads, 0, HeadDim]);
+                    var empty = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, [extra?.CacheBatch ?? batch, Heads, 0, HeadDim]);
                     owned.Add(empty);
                     names.Add(name);
                     values.Add(empty);
@@ -104,9 +105,11 @@ internal sealed class Seq2SeqDecoder : IDisposable
             }
 
             AddCachePosition(_first, names, values, owned, 0, promptLength);
+            extraOutputs ??= [];
             var outputs = extraOutputs.Count == 0 ? _firstOutputs : [.. _firstOutputs, .. extraOutputs];
             var results = OnnxRun.RunKeepingOnDevice(_first, names, values, outputs, Logits, extraOutputs.Count, Device, cancellationToken);
-            return new Seq2SeqState(results, Layers, promptLength, extraOutputs);
+            // The cache holds the prompt, and whatever the graph put before it (Parler's prompt states).
+            return new Seq2SeqState(results, Layers, (int)results[1].GetTensorTypeAndShape().Shape[2], extraOutputs);
         }
         finally
         {
@@ -115,8 +118,8 @@ internal sealed class Seq2SeqDecoder : IDisposable
         }
     }
 
-    /// <summary>Feeds one token per row; the state's logits and cache move on by one position.</summary>
-    public void Step(Seq2SeqState state, OrtValue encoderHidden, long[] nextIds, CancellationToken cancellationToken)
+    /// <summary>Feeds one token per row (and <paramref name="extra"/>'s later values); the state's logits and cache move on by one position.</summary>
+    public void Step(Seq2SeqState state, OrtValue encoderHidden, long[] nextIds, CancellationToken cancellationToken, DecoderInputs? extra = null)
     {
         var batch = nextIds.Length;
         using var ids = OrtValue.CreateTensorValueFromMemory(nextIds, [batch, 1]);
@@ -131,6 +134,8 @@ internal sealed class Seq2SeqDecoder : IDisposable
                 values.Add(encoderHidden);
             }
 
+            extra?.AddTo(names, values, first: false);
+
             for (var i = 0; i < Layers; i++)
             {
                 names.AddRange([$"past_key_values.{i}.decoder.key", $"past_key_values.{i}.decoder.value", $"past_key_values.{i}.encoder.key", $"past_key_values.{i}.encoder.value"]);
@@ -141,9 +146,9 @@ internal sealed class Seq2SeqDecoder : IDisposable
                 owned.Add(AddFlag(names, values, true));
             var session = _withPast ?? _first;
             AddCachePosition(session, names, values, owned, state.Length, 1);
-            var extra = state.ExtraOutputs;
-            var outputs = extra.Count == 0 ? _withPastOutputs : [.. _withPastOutputs, .. extra];
-            var results = OnnxRun.RunKeepingOnDevice(session, names, values, outputs, Logits, extra.Count, Device, cancellationToken);
+            var extraOutputs = state.ExtraOutputs;
+            var outputs = extraOutputs.Count == 0 ? _withPastOutputs : [.. _withPastOutputs, .. extraOutputs];
+            var results = OnnxRun.RunKeepingOnDevice(session, names, values, outputs, Logits, extraOutputs.Count, Device, cancellationToken);
             state.Advance(results);
         }
         finally

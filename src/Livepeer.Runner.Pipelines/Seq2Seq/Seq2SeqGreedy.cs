@@ -57,7 +57,7 @@ internal static class Seq2SeqGreedy
         var generated = Enumerable.Range(0, batch).Select(_ => new List<int>()).ToArray();
         var done = new bool[batch];
         var next = new long[batch];
-        using var state = decoder.Start(encoderHidden, [.. prompts.SelectMany(p => p.Select(id => (long)id))], batch, tap?.Outputs ?? [], cancellationToken);
+        using var state = decoder.Start(encoderHidden, [.. prompts.SelectMany(p => p.Select(id => (long)id))], batch, cancellationToken, extraOutputs: tap?.Outputs);
         float[]? logits = null;
         for (var step = 0; step < maxNewTokens; step++)
         {

@@ -5,7 +5,7 @@ namespace Livepeer.Runner.Pipelines.Seq2Seq;
 /// <summary>
 /// One batch's decoder cache and latest logits. Step 0's outputs are kept for the whole decode (they own the
 /// cross-attention keys/values); each later step's outputs replace the previous later step's. Extra outputs asked
-/// for at the start (<see cref="Seq2SeqDecoder.Start(OrtValue, long[], int, IReadOnlyList{string}, CancellationToken)"/>)
+/// for at the start (<see cref="Seq2SeqDecoder.Start"/>)
 /// follow the cache in every run's outputs.
 /// </summary>
 internal sealed class Seq2SeqState(IDisposableReadOnlyCollection<OrtValue> first, int layers, int length, IReadOnlyList<string> extraOutputs) : IDisposable

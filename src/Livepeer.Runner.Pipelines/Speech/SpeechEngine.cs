@@ -3,6 +3,7 @@ using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Pipelines.Engines;
 using Livepeer.Runner.Pipelines.Speech.Kokoro;
+using Livepeer.Runner.Pipelines.Speech.Parler;
 
 namespace Livepeer.Runner.Pipelines.Speech;
 
@@ -35,9 +36,15 @@ public sealed class SpeechEngine(EspeakOptions espeak) : IEngine
     /// <summary>An espeak-ng voice is a program on the machine, not files under MODEL_DIR.</summary>
     public bool NeedsFiles(ModelEntry entry) => !IsEspeakVoice(entry);
 
-    /// <summary>espeak-ng: the WAV read back and its samples (30 minutes of speech at most, a few MiB for a paragraph); Kokoro: one call's tensors.</summary>
-    public long ActivationBytes(ModelEntry entry, string location) =>
-        location.Length > 0 && SpeechModelKinds.Of(location) == SpeechModelKind.Kokoro ? KokoroModel.ActivationBytes : 64L << 20;
+    /// <summary>espeak-ng: the WAV read back and its samples (30 minutes of speech at most, a few MiB for a paragraph); Kokoro: one call's tensors; Parler-TTS: sized from its config.</summary>
+    public long ActivationBytes(ModelEntry entry, string location) => IsEspeakVoice(entry) || location.Length == 0
+        ? 64L << 20
+        : SpeechModelKinds.Of(location) switch
+        {
+            SpeechModelKind.ParlerTts => ParlerTtsVoice.ActivationBytes(location),
+            SpeechModelKind.Kokoro => KokoroModel.ActivationBytes,
+            _ => 64L << 20,
+        };
 
     public async Task<IDisposable> LoadAsync(EngineLoad load, CancellationToken cancellationToken)
     {
@@ -47,16 +54,12 @@ public sealed class SpeechEngine(EspeakOptions espeak) : IEngine
         var folder = load.RequireFolder("A text-to-speech", "Parler-TTS or Kokoro ONNX files, MODEL-FORMATS §7");
         return SpeechModelKinds.Of(folder) switch
         {
-            SpeechModelKind.ParlerTts => throw NotBuiltYet(load, "Parler-TTS"), // TODO(#14)
+            SpeechModelKind.ParlerTts => ParlerTtsVoice.Load(load.ModelId, folder, load.Sessions),
             SpeechModelKind.Kokoro => KokoroModel.Load(load.ModelId, folder, load.Sessions, espeak),
             _ => throw new ModelLoadException(load.ModelId,
                 $"{folder} holds neither a Parler-TTS export (decoder_model_merged.onnx, dac_decode.onnx) nor a Kokoro one (onnx/model.onnx, voices/)."),
         };
     }
-
-    private static EngineUnavailableException NotBuiltYet(EngineLoad load, string family) =>
-        new($"{family} is not built into this runner yet, so model {load.ModelId} cannot run; " +
-            $"configure an espeak-ng voice instead, e.g. model_id {EspeakPrefix}en-us without a path.");
 
     public static bool IsEspeakVoice(ModelEntry entry) =>
         entry.Path is null && entry.ModelId.StartsWith(EspeakPrefix, StringComparison.Ordinal);
