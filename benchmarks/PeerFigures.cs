@@ -12,7 +12,8 @@ namespace Livepeer.Runner.Benchmarks;
 
 /// <summary>
 /// Our side of <c>benchmarks/peers/compare.py</c>: the three CPU stages the performance issue compares with the Python
-/// stack, timed as the peer scripts time theirs (best and median of N runs with a stopwatch, after a warm-up), on the
+/// stack, timed as the peer scripts time theirs (best and median of N runs with a stopwatch, after a warm-up long enough for
+/// tiered compilation), on the
 /// same inputs: the 1024² photo as PNG at level 1 (written for Pillow to read), the log-mel of one 30 s window of the
 /// peer's synthetic signal, and stories260K's greedy generation of 256 tokens after "Once upon a time" (prefill and
 /// decode timed apart, detokenization included). One line of JSON per figure.
@@ -42,11 +43,11 @@ internal static class PeerFigures
         var prefill = new List<double>();
         var decode = new List<double>();
         var promptTokens = 0;
-        for (var run = 0; run <= runs; run++)
+        for (var run = 0; run < runs + 3; run++)
         {
             var (prompt, prefillMs, decodeTokens, decodeMs) = await GenerateAsync(model);
             promptTokens = prompt;
-            if (run == 0)
+            if (run < 3)
                 continue; // warm-up
             prefill.Add(prefillMs);
             decode.Add(decodeTokens / (decodeMs / 1000));
@@ -84,7 +85,10 @@ internal static class PeerFigures
 
     private static (double Best, double Median, int Result) Time(int runs, Func<int> work)
     {
-        var result = work(); // warm-up
+        // Warm-up: enough calls for the JIT's tiered compilation to reach its optimised code, as a serving process has.
+        var result = 0;
+        for (var i = 0; i < 40; i++)
+            result = work();
         var times = new List<double>(runs);
         for (var i = 0; i < runs; i++)
         {

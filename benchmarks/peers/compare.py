@@ -10,7 +10,7 @@ Pillow's PNG encoder at compress_level 1 on the photo PeerFigures writes (png_pe
 from karpathy/llama2.c's run.c (gcc -O3; never committed here), its greedy generation of 256 tokens of stories260K
 (the same weights as the ONNX model, from ../shared/assets/llm/stories260K/llama2c). Needs Debian's python3-pil,
 python3-torch and python3-numpy. The ratio is the peer's time over ours (above 1: we are faster); for tokens per
-second it is ours over theirs. Noisy on a busy machine: run it on an idle one and read the medians.
+second it is ours over theirs; best and median of both sides. Noisy on a busy machine: run it on an idle one.
 """
 import json
 import os
@@ -77,30 +77,36 @@ def main():
     runs = int(args[args.index("--runs") + 1]) if "--runs" in args else 15
     llama = args[args.index("--llama2c") + 1] if "--llama2c" in args else None
     figures = ours(runs)
-    rows = []
+    rows = []  # (stage, ours best, ours median, peer best, peer median, higher is better, note)
     png = figures["png_level1_ms"]
     best, median, size = pillow(runs)
-    rows.append(("PNG 1024² photo, level 1 (ms)", png["median"], median, median / png["median"],
-                 f"{png['bytes']:,} B vs {size:,} B"))
+    rows.append(("PNG 1024² photo, level 1 (ms)", png["best"], png["median"], best, median, False,
+                 f"{png['bytes']:,} B vs Pillow's {size:,} B"))
     for bins in (80, 128):
         mine = figures[f"logmel{bins}_ms"]
         best, median = torch_logmel(runs, bins)
-        rows.append((f"log-mel 30 s, {bins} bins (ms)", mine["median"], median, median / mine["median"], "torch stft path"))
+        rows.append((f"log-mel 30 s, {bins} bins (ms)", mine["best"], mine["median"], best, median, False, "torch stft path"))
     decode = figures["llm_decode_tok_s"]
     if llama:
         best, median = llama2c(llama, runs)
-        rows.append(("stories260K greedy decode (tok/s)", decode["median"], median, decode["median"] / median, "llama2.c run.c"))
+        rows.append(("stories260K greedy decode (tok/s)", decode["best"], decode["median"], best, median, True, "llama2.c run.c"))
     else:
-        rows.append(("stories260K greedy decode (tok/s)", decode["median"], None, None, "pass --llama2c DIR for the peer"))
+        rows.append(("stories260K greedy decode (tok/s)", decode["best"], decode["median"], None, None, True, "pass --llama2c DIR for the peer"))
     prefill = figures["llm_prefill_ms"]
-    rows.append((f"stories260K prefill, {prefill['tokens']} tokens (ms)", prefill["median"], None, None, "ours only"))
+    rows.append((f"stories260K prefill, {prefill['tokens']} tokens (ms)", prefill["best"], prefill["median"], None, None, False, "ours only"))
 
-    print(f"{'stage':40} {'ours':>10} {'peer':>10} {'ratio':>7}  note")
-    for stage, mine, theirs, ratio, note in rows:
-        theirs_text = f"{theirs:10.1f}" if theirs is not None else f"{'-':>10}"
-        ratio_text = f"{ratio:7.2f}" if ratio is not None else f"{'-':>7}"
-        print(f"{stage:40} {mine:10.1f} {theirs_text} {ratio_text}  {note}")
+    def ratio(mine, theirs, higher_better):
+        if theirs is None:
+            return f"{'-':>6}"
+        return f"{(mine / theirs if higher_better else theirs / mine):6.2f}"
 
+    def figure(value):
+        return f"{value:8.1f}" if value is not None else f"{'-':>8}"
+
+    print(f"{'stage':38} {'ours best/median':>17} {'peer best/median':>17} {'ratio best/median':>17}  note")
+    for stage, mine_best, mine_median, peer_best, peer_median, higher, note in rows:
+        print(f"{stage:38} {figure(mine_best)} {figure(mine_median)} {figure(peer_best)} {figure(peer_median)} "
+              f"{ratio(mine_best, peer_best, higher)} {ratio(mine_median, peer_median, higher)}      {note}")
 
 if __name__ == "__main__":
     main()

@@ -133,6 +133,16 @@ internal sealed class StockhamFft
 
         public void Run(ReadOnlySpan<float> inRe, ReadOnlySpan<float> inIm, Span<float> outRe, Span<float> outIm)
         {
+            switch (_radix)
+            {
+                case 4:
+                    Run4(inRe, inIm, outRe, outIm);
+                    return;
+                case 5:
+                    Run5(inRe, inIm, outRe, outIm);
+                    return;
+            }
+
             Span<float> re = stackalloc float[_radix];
             Span<float> im = stackalloc float[_radix];
             for (var group = 0; group < _stride; group += _span)
@@ -151,13 +161,10 @@ internal sealed class StockhamFft
                         im[r] = (xr * wi) + (xi * wr);
                     }
 
-                    switch (_radix)
-                    {
-                        case 2: Radix2(re, im); break;
-                        case 4: Radix4(re, im); break;
-                        case 5: Radix5(re, im); break;
-                        default: General(re, im); break;
-                    }
+                    if (_radix == 2)
+                        Radix2(re, im);
+                    else
+                        General(re, im);
 
                     var to = (group * _radix) + k;
                     for (var r = 0; r < _radix; r++)
@@ -169,47 +176,84 @@ internal sealed class StockhamFft
             }
         }
 
-        private static void Radix2(Span<float> re, Span<float> im)
-        {
-            (re[0], re[1]) = (re[0] + re[1], re[0] - re[1]);
-            (im[0], im[1]) = (im[0] + im[1], im[0] - im[1]);
-        }
-
+        // The two passes Whisper's transforms spend their time in, written out: no scratch, every value in a local.
         // y0 = (a0 + a2) + (a1 + a3), y2 = (a0 + a2) − (a1 + a3), y1 = (a0 − a2) − i(a1 − a3), y3 = (a0 − a2) + i(a1 − a3).
-        private static void Radix4(Span<float> re, Span<float> im)
+        private void Run4(ReadOnlySpan<float> inRe, ReadOnlySpan<float> inIm, Span<float> outRe, Span<float> outIm)
         {
-            float sumRe = re[0] + re[2], sumIm = im[0] + im[2], diffRe = re[0] - re[2], diffIm = im[0] - im[2];
-            float oddSumRe = re[1] + re[3], oddSumIm = im[1] + im[3], oddDiffRe = re[1] - re[3], oddDiffIm = im[1] - im[3];
-            re[0] = sumRe + oddSumRe;
-            im[0] = sumIm + oddSumIm;
-            re[2] = sumRe - oddSumRe;
-            im[2] = sumIm - oddSumIm;
-            re[1] = diffRe + oddDiffIm; // −i·(a + ib) = b − ia
-            im[1] = diffIm - oddDiffRe;
-            re[3] = diffRe - oddDiffIm;
-            im[3] = diffIm + oddDiffRe;
+            int stride = _stride, span = _span;
+            for (var group = 0; group < stride; group += span)
+            {
+                for (var k = 0; k < span; k++)
+                {
+                    var j = group + k;
+                    var w = k * 4;
+                    var (b1Re, b1Im) = Twiddled(inRe[j + stride], inIm[j + stride], w + 1);
+                    var (b2Re, b2Im) = Twiddled(inRe[j + (2 * stride)], inIm[j + (2 * stride)], w + 2);
+                    var (b3Re, b3Im) = Twiddled(inRe[j + (3 * stride)], inIm[j + (3 * stride)], w + 3);
+                    float a0Re = inRe[j], a0Im = inIm[j];
+                    float sumRe = a0Re + b2Re, sumIm = a0Im + b2Im, diffRe = a0Re - b2Re, diffIm = a0Im - b2Im;
+                    float oddSumRe = b1Re + b3Re, oddSumIm = b1Im + b3Im, oddDiffRe = b1Re - b3Re, oddDiffIm = b1Im - b3Im;
+                    var to = (group * 4) + k;
+                    outRe[to] = sumRe + oddSumRe;
+                    outIm[to] = sumIm + oddSumIm;
+                    outRe[to + span] = diffRe + oddDiffIm; // −i·(a + ib) = b − ia
+                    outIm[to + span] = diffIm - oddDiffRe;
+                    outRe[to + (2 * span)] = sumRe - oddSumRe;
+                    outIm[to + (2 * span)] = sumIm - oddSumIm;
+                    outRe[to + (3 * span)] = diffRe - oddDiffIm;
+                    outIm[to + (3 * span)] = diffIm + oddDiffRe;
+                }
+            }
         }
 
         // With b1 = a1 + a4, b2 = a2 + a3, d1 = a1 − a4, d2 = a2 − a3: y1,4 = a0 + c1·b1 + c2·b2 ∓ i(s1·d1 + s2·d2),
         // y2,3 = a0 + c2·b1 + c1·b2 ∓ i(s2·d1 − s1·d2).
-        private static void Radix5(Span<float> re, Span<float> im)
+        private void Run5(ReadOnlySpan<float> inRe, ReadOnlySpan<float> inIm, Span<float> outRe, Span<float> outIm)
         {
-            float b1Re = re[1] + re[4], b1Im = im[1] + im[4], b2Re = re[2] + re[3], b2Im = im[2] + im[3];
-            float d1Re = re[1] - re[4], d1Im = im[1] - im[4], d2Re = re[2] - re[3], d2Im = im[2] - im[3];
-            float t1Re = re[0] + (Cos1 * b1Re) + (Cos2 * b2Re), t1Im = im[0] + (Cos1 * b1Im) + (Cos2 * b2Im);
-            float t2Re = re[0] + (Cos2 * b1Re) + (Cos1 * b2Re), t2Im = im[0] + (Cos2 * b1Im) + (Cos1 * b2Im);
-            float u1Re = (Sin1 * d1Re) + (Sin2 * d2Re), u1Im = (Sin1 * d1Im) + (Sin2 * d2Im);
-            float u2Re = (Sin2 * d1Re) - (Sin1 * d2Re), u2Im = (Sin2 * d1Im) - (Sin1 * d2Im);
-            re[0] += b1Re + b2Re;
-            im[0] += b1Im + b2Im;
-            re[1] = t1Re + u1Im;
-            im[1] = t1Im - u1Re;
-            re[4] = t1Re - u1Im;
-            im[4] = t1Im + u1Re;
-            re[2] = t2Re + u2Im;
-            im[2] = t2Im - u2Re;
-            re[3] = t2Re - u2Im;
-            im[3] = t2Im + u2Re;
+            int stride = _stride, span = _span;
+            for (var group = 0; group < stride; group += span)
+            {
+                for (var k = 0; k < span; k++)
+                {
+                    var j = group + k;
+                    var w = k * 5;
+                    var (x1Re, x1Im) = Twiddled(inRe[j + stride], inIm[j + stride], w + 1);
+                    var (x2Re, x2Im) = Twiddled(inRe[j + (2 * stride)], inIm[j + (2 * stride)], w + 2);
+                    var (x3Re, x3Im) = Twiddled(inRe[j + (3 * stride)], inIm[j + (3 * stride)], w + 3);
+                    var (x4Re, x4Im) = Twiddled(inRe[j + (4 * stride)], inIm[j + (4 * stride)], w + 4);
+                    float a0Re = inRe[j], a0Im = inIm[j];
+                    float b1Re = x1Re + x4Re, b1Im = x1Im + x4Im, b2Re = x2Re + x3Re, b2Im = x2Im + x3Im;
+                    float d1Re = x1Re - x4Re, d1Im = x1Im - x4Im, d2Re = x2Re - x3Re, d2Im = x2Im - x3Im;
+                    float t1Re = a0Re + (Cos1 * b1Re) + (Cos2 * b2Re), t1Im = a0Im + (Cos1 * b1Im) + (Cos2 * b2Im);
+                    float t2Re = a0Re + (Cos2 * b1Re) + (Cos1 * b2Re), t2Im = a0Im + (Cos2 * b1Im) + (Cos1 * b2Im);
+                    float u1Re = (Sin1 * d1Re) + (Sin2 * d2Re), u1Im = (Sin1 * d1Im) + (Sin2 * d2Im);
+                    float u2Re = (Sin2 * d1Re) - (Sin1 * d2Re), u2Im = (Sin2 * d1Im) - (Sin1 * d2Im);
+                    var to = (group * 5) + k;
+                    outRe[to] = a0Re + b1Re + b2Re;
+                    outIm[to] = a0Im + b1Im + b2Im;
+                    outRe[to + span] = t1Re + u1Im;
+                    outIm[to + span] = t1Im - u1Re;
+                    outRe[to + (2 * span)] = t2Re + u2Im;
+                    outIm[to + (2 * span)] = t2Im - u2Re;
+                    outRe[to + (3 * span)] = t2Re - u2Im;
+                    outIm[to + (3 * span)] = t2Im + u2Re;
+                    outRe[to + (4 * span)] = t1Re - u1Im;
+                    outIm[to + (4 * span)] = t1Im + u1Re;
+                }
+            }
+        }
+
+        /// <summary>x·w for the pass's twiddle at <paramref name="index"/>.</summary>
+        private (float Re, float Im) Twiddled(float re, float im, int index)
+        {
+            float wr = _twiddleRe[index], wi = _twiddleIm[index];
+            return ((re * wr) - (im * wi), (re * wi) + (im * wr));
+        }
+
+        private static void Radix2(Span<float> re, Span<float> im)
+        {
+            (re[0], re[1]) = (re[0] + re[1], re[0] - re[1]);
+            (im[0], im[1]) = (im[0] + im[1], im[0] - im[1]);
         }
 
         private void General(Span<float> re, Span<float> im)
