@@ -27,6 +27,7 @@ internal static class ModelsCommand
     {
         var command = new Command(Name, "Fetch models from the Hugging Face hub into MODEL_DIR, and check model folders.");
         command.Subcommands.Add(Pull(variables, output, error));
+        command.Subcommands.Add(ModelCheckCommand.Create(variables, output, error));
         return command;
     }
 

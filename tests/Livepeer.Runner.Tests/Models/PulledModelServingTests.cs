@@ -20,6 +20,10 @@ public sealed class PulledModelServingTests
                 Assert.True(pulled.Exit == 0, pulled.Output + pulled.Error);
             }
 
+            var check = await ModelsCli.RunAsync(new Dictionary<string, string> { ["MODEL_DIR"] = cache }, "check", "test-org/tiny-llama");
+            Assert.True(check.Exit == 0, check.Output + check.Error);
+            Assert.Contains("/snapshots/", check.Output.Split('\n')[0], StringComparison.Ordinal);
+
             var config = Path.Combine(cache, "aiModels.json");
             await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new[] { new { pipeline = "llm", model_id = "test-org/tiny-llama", warm = true } }));
             await using var runner = await RunnerHost.StartAsync(new Dictionary<string, string>
