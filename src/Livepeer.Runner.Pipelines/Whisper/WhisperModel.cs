@@ -2,6 +2,7 @@ using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Onnx;
 using Livepeer.Runner.Pipelines.Checks;
 using Livepeer.Runner.Pipelines.Media;
+using Livepeer.Runner.Pipelines.Moonshine;
 using Livepeer.Runner.Pipelines.Seq2Seq;
 using Microsoft.ML.OnnxRuntime;
 
@@ -49,25 +50,32 @@ public sealed class WhisperModel : ISpeechRecognizer
     private const string TokenizerFile = "tokenizer.json";
 
     /// <summary>What <see cref="Load"/> reads: the configs, the tokenizer, the encoder's log-mel input and the decoder.</summary>
-    internal static ModelRequirements Requirements(string directory) => new("whisper",
-        [
-            FileNeed.Of("the tokenizer", TokenizerFile),
-            FileNeed.Of("the generation settings", "generation_config.json"),
-            FileNeed.Of("the feature extractor (mel bins)", "preprocessor_config.json"),
-        ],
-        [
-            new GraphNeed("encoder", [EncoderFile], [new TensorNeed([EncoderInput], ["Float"], 3)], []),
-            .. Seq2SeqDecoder.Requirements(directory, "", "decoder"),
-        ]);
+    internal static ModelRequirements Requirements(string directory)
+    {
+        var graphs = MoonshineModel.GraphFolder(directory) ?? directory;
+        var prefix = graphs == directory ? "" : "onnx/";
+        return new ModelRequirements("whisper",
+            [
+                FileNeed.Of("the tokenizer", TokenizerFile),
+                FileNeed.Of("the generation settings", "generation_config.json"),
+                FileNeed.Of("the feature extractor (mel bins)", "preprocessor_config.json"),
+            ],
+            [
+                new GraphNeed("encoder", [prefix + EncoderFile], [new TensorNeed([EncoderInput], ["Float"], 3)], []),
+                .. Seq2SeqDecoder.Requirements(graphs, prefix, "decoder"),
+            ]);
+    }
 
     public static WhisperModel Load(string modelId, string directory, OnnxSessionFactory sessions, bool preferMergedDecoder = true)
     {
         var config = WhisperConfig.Load(directory);
         var tokenizer = WhisperTokenizer.Load(Path.Combine(directory, TokenizerFile));
-        var encoder = sessions.Create(modelId, Path.Combine(directory, EncoderFile));
+        // optimum keeps the graphs beside the configs; onnx-community / transformers.js repos under onnx/.
+        var graphs = MoonshineModel.GraphFolder(directory) ?? directory;
+        var encoder = sessions.Create(modelId, Path.Combine(graphs, EncoderFile));
         try
         {
-            var decoder = Seq2SeqDecoder.Load(modelId, directory, sessions, preferMergedDecoder);
+            var decoder = Seq2SeqDecoder.Load(modelId, graphs, sessions, preferMergedDecoder);
             try
             {
                 return new WhisperModel(modelId, encoder, decoder, config, tokenizer);

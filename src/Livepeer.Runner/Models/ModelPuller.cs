@@ -6,7 +6,14 @@ namespace Livepeer.Runner.Models;
 /// <param name="Revision">A branch, tag or commit; <c>main</c> by default.</param>
 /// <param name="Includes">fnmatch globs; empty: what the engines need (<see cref="FileSelection"/>).</param>
 /// <param name="Dtype">The ONNX dtype to take where a repository publishes several.</param>
-internal sealed record PullRequest(string Repo, string Revision, IReadOnlyList<string> Includes, string Dtype);
+/// <param name="CacheAs">
+/// The model id to file it under in MODEL_DIR when the export lives in another repository than the id the network asks
+/// for (<c>onnx-community/sam2.1-hiera-large-ONNX</c> served as <c>facebook/sam2-hiera-large</c>); null: the repository's own.
+/// </param>
+internal sealed record PullRequest(string Repo, string Revision, IReadOnlyList<string> Includes, string Dtype, string? CacheAs = null)
+{
+    public string CacheId => CacheAs ?? Repo;
+}
 
 /// <summary>Where a pull left the model: the snapshot folder the runner reads, and what it holds.</summary>
 internal sealed record PullResult(string Repo, string Commit, string Snapshot, int Files, long Bytes);
@@ -25,6 +32,8 @@ internal sealed class ModelPuller(HubClient hub, HubCache cache, IPullProgress p
     public async Task<PullResult> PullAsync(PullRequest request, CancellationToken cancellationToken)
     {
         cache.RepoFolder(request.Repo); // refuses an id that is not org/name before any request
+        var id = request.CacheId;
+        cache.RepoFolder(id);
         var tree = await hub.TreeAsync(request.Repo, request.Revision, cancellationToken).ConfigureAwait(false);
         var selection = FileSelection.Select(tree.Files, request.Includes, request.Dtype);
         foreach (var note in selection.Notes)
@@ -35,23 +44,23 @@ internal sealed class ModelPuller(HubClient hub, HubCache cache, IPullProgress p
                 : $"{request.Repo} at {tree.Commit} has no ONNX graphs or configuration files this runner reads; see the catalog (models/catalog.json) for an export.");
 
         await Parallel.ForEachAsync(selection.Files, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
-            (file, token) => new ValueTask(FetchAsync(tree, file, token))).ConfigureAwait(false);
+            (file, token) => new ValueTask(FetchAsync(tree, id, file, token))).ConfigureAwait(false);
 
         foreach (var file in selection.Files)
-            cache.Link(tree.Repo, tree.Commit, file.Path, file.Etag);
+            cache.Link(id, tree.Commit, file.Path, file.Etag);
         foreach (var (alias, target) in selection.Aliases)
         {
             if (!tree.Files.Any(f => f.Path == alias))
-                cache.Link(tree.Repo, tree.Commit, alias, selection.Files.Single(f => f.Path == target).Etag);
+                cache.Link(id, tree.Commit, alias, selection.Files.Single(f => f.Path == target).Etag);
         }
 
-        cache.WriteRef(tree.Repo, request.Revision, tree.Commit);
-        return new PullResult(tree.Repo, tree.Commit, cache.Snapshot(tree.Repo, tree.Commit), selection.Files.Count, selection.Files.Sum(f => f.Size));
+        cache.WriteRef(id, request.Revision, tree.Commit);
+        return new PullResult(id, tree.Commit, cache.Snapshot(id, tree.Commit), selection.Files.Count, selection.Files.Sum(f => f.Size));
     }
 
-    private async Task FetchAsync(HubTree tree, HubFile file, CancellationToken cancellationToken)
+    private async Task FetchAsync(HubTree tree, string id, HubFile file, CancellationToken cancellationToken)
     {
-        var blob = cache.Blob(tree.Repo, file.Etag);
+        var blob = cache.Blob(id, file.Etag);
         if (File.Exists(blob))
         {
             progress.Start(file, file.Size).Finish("already in the cache");

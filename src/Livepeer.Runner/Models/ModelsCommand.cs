@@ -40,6 +40,7 @@ internal static class ModelsCommand
         dtype.AcceptOnlyFromAmong([.. FileSelection.DtypeSuffixes.Keys]);
         var config = new Option<string?>("--config") { Description = "Pull every model of a MODELS_CONFIG / aiModels.json file that has no 'path'." };
         var modelDir = new Option<string?>("--model-dir") { Description = "The cache root (default: MODEL_DIR, else /models)." };
+        var cacheAs = new Option<string?>("--as") { Description = "File the model in MODEL_DIR under this model id (the one the network asks for) instead of the repository's." };
         var jobs = new Option<int>("--jobs") { Description = "Files downloaded at once.", DefaultValueFactory = _ => 4 };
         jobs.Validators.Add(r =>
         {
@@ -49,12 +50,14 @@ internal static class ModelsCommand
 
         var pull = new Command("pull", "Fetch a model repository (or every model of a config file) into MODEL_DIR, resumably and verified.")
         {
-            repo, revision, include, dtype, config, modelDir, jobs,
+            repo, revision, include, dtype, config, modelDir, cacheAs, jobs,
         };
         pull.Validators.Add(r =>
         {
             if ((r.GetValue(repo) is null) == (r.GetValue(config) is null))
                 r.AddError("Give either a repository (org/name) or --config <file>.");
+            else if (r.GetValue(config) is not null && r.GetValue(cacheAs) is not null)
+                r.AddError("--as names one model; it does not go with --config.");
         });
         pull.SetAction(async (result, cancellationToken) =>
         {
@@ -63,7 +66,7 @@ internal static class ModelsCommand
             var includes = result.GetValue(include) ?? [];
             var requests = result.GetValue(config) is { } file
                 ? FromConfig(file, result.GetValue(revision)!, includes, result.GetValue(dtype)!, output)
-                : [new PullRequest(result.GetValue(repo)!, result.GetValue(revision)!, includes, result.GetValue(dtype)!)];
+                : [new PullRequest(result.GetValue(repo)!, result.GetValue(revision)!, includes, result.GetValue(dtype)!, result.GetValue(cacheAs))];
             return await PullAllAsync(requests, settings, cache, result.GetValue(jobs), output, error, cancellationToken).ConfigureAwait(false);
         });
         return pull;

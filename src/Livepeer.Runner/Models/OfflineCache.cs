@@ -8,18 +8,18 @@ internal static class OfflineCache
 {
     public static PullResult Confirm(HubCache cache, PullRequest request)
     {
-        var commit = cache.ResolveOffline(request.Repo, request.Revision)
-            ?? throw new HubException($"HF_HUB_OFFLINE is set and the cache has no '{request.Revision}' of {request.Repo} under {cache.Root}; pull it on a machine with access first.");
-        var snapshot = cache.Snapshot(request.Repo, commit);
+        var commit = cache.ResolveOffline(request.CacheId, request.Revision)
+            ?? throw new HubException($"HF_HUB_OFFLINE is set and the cache has no '{request.Revision}' of {request.CacheId} under {cache.Root}; pull it on a machine with access first.");
+        var snapshot = cache.Snapshot(request.CacheId, commit);
         if (!Directory.Exists(snapshot))
-            throw new HubException($"HF_HUB_OFFLINE is set and the snapshot {snapshot} of {request.Repo} is missing.");
+            throw new HubException($"HF_HUB_OFFLINE is set and the snapshot {snapshot} of {request.CacheId} is missing.");
 
         var files = Directory.EnumerateFileSystemEntries(snapshot, "*", SearchOption.AllDirectories)
             .Where(p => !Directory.Exists(p) || new FileInfo(p).LinkTarget is not null)
             .ToList();
         var dangling = files.Where(p => !File.Exists(p)).Select(p => Path.GetRelativePath(snapshot, p)).ToList();
         if (dangling.Count > 0)
-            throw new HubException($"HF_HUB_OFFLINE is set and the snapshot of {request.Repo} at {commit} lacks the blobs of {string.Join(", ", dangling)}.");
+            throw new HubException($"HF_HUB_OFFLINE is set and the snapshot of {request.CacheId} at {commit} lacks the blobs of {string.Join(", ", dangling)}.");
         if (request.Includes.Count > 0)
         {
             var relative = files.Select(p => Path.GetRelativePath(snapshot, p).Replace(Path.DirectorySeparatorChar, '/')).ToList();
@@ -27,10 +27,10 @@ internal static class OfflineCache
             {
                 var glob = FileSelection.Glob(pattern);
                 if (!relative.Any(glob.IsMatch))
-                    throw new HubException($"HF_HUB_OFFLINE is set and the snapshot of {request.Repo} at {commit} has no file matching {pattern}.");
+                    throw new HubException($"HF_HUB_OFFLINE is set and the snapshot of {request.CacheId} at {commit} has no file matching {pattern}.");
             }
         }
 
-        return new PullResult(request.Repo, commit, snapshot, files.Count, files.Sum(Sizes.Of));
+        return new PullResult(request.CacheId, commit, snapshot, files.Count, files.Sum(Sizes.Of));
     }
 }

@@ -50,6 +50,21 @@ public sealed class ModelsCheckTests : IDisposable
     }
 
     [Fact]
+    public async Task Check_WhisperInTheOnnxCommunityLayout_IsComplete()
+    {
+        var copy = Copy("whisper-tiny");
+        Directory.CreateDirectory(Path.Combine(copy, "onnx"));
+        foreach (var graph in Directory.EnumerateFiles(copy, "*.onnx"))
+            File.Move(graph, Path.Combine(copy, "onnx", Path.GetFileName(graph)));
+
+        var (exit, output, _) = await ModelsCli.RunAsync(NoVariables, "check", copy);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("ok      onnx/encoder_model.onnx  encoder:", output, StringComparison.Ordinal);
+        Assert.Contains("ok      onnx/decoder_model_merged.onnx  decoder (merged):", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Check_MissingTokenizer_FailsNamingIt()
     {
         var copy = Copy("llm-llama");

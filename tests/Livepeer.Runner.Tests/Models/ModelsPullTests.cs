@@ -193,6 +193,18 @@ public sealed class ModelsPullTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pull_As_FilesTheExportUnderTheModelIdTheNetworkAsksFor()
+    {
+        var (exit, output, error) = await ModelsCli.RunAsync(Env(), "pull", Llama, "--as", "meta-llama/Meta-Llama-3.1-8B-Instruct");
+
+        Assert.True(exit == 0, output + error);
+        var folder = RepoFolder("meta-llama/Meta-Llama-3.1-8B-Instruct");
+        Assert.Equal(_llama.Commit, File.ReadAllText(Path.Combine(folder, "refs", "main")));
+        Assert.True(File.Exists(Path.Combine(folder, "snapshots", _llama.Commit, "model.onnx")));
+        Assert.False(Directory.Exists(RepoFolder(Llama)));
+    }
+
+    [Fact]
     public async Task Pull_Offline_UsesOnlyTheCache()
     {
         Assert.Equal(0, (await ModelsCli.RunAsync(Env(), "pull", Llama)).Exit);
