@@ -10,7 +10,8 @@ internal sealed record HubSettings(Uri Endpoint, string? Token, bool Offline)
 
     public static HubSettings FromVariables(Func<string, string?> variables)
     {
-        var endpoint = variables("HF_ENDPOINT") is { Length: > 0 } e ? e.TrimEnd('/') : DefaultEndpoint;
+        // A trailing slash, so a mirror under a path prefix (https://mirror/hf) keeps its prefix in every URL.
+        var endpoint = (variables("HF_ENDPOINT") is { Length: > 0 } e ? e.TrimEnd('/') : DefaultEndpoint) + "/";
         if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             throw new HubException($"HF_ENDPOINT '{endpoint}' is not an http(s) URL.");
         var token = variables("HF_TOKEN") is { Length: > 0 } t ? t.Trim() : null;

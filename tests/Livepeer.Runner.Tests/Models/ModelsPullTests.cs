@@ -154,6 +154,19 @@ public sealed class ModelsPullTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pull_FromAMirrorUnderAPathPrefix_KeepsThePrefix()
+    {
+        var variables = Env();
+        variables["HF_ENDPOINT"] = new Uri(_hub.Endpoint, "mirror/hf").ToString();
+
+        var (exit, _, error) = await ModelsCli.RunAsync(variables, "pull", Llama);
+
+        Assert.Equal(1, exit); // the stand-in serves at its root, so the prefixed URL is not found: proof the prefix was kept
+        Assert.Contains(_hub.Seen, r => r.PathAndQuery == "/mirror/hf/api/models/test-org/tiny-llama/revision/main");
+        Assert.Contains("test-org/tiny-llama", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Pull_UnknownRepo_SaysNotFoundAndWhenATokenHelps()
     {
         var (exit, _, error) = await ModelsCli.RunAsync(Env(), "pull", "test-org/missing");
