@@ -36,7 +36,7 @@ internal static class ModelsCommand
         var repo = new Argument<string?>("repo") { Arity = ArgumentArity.ZeroOrOne, Description = "A hub repository, org/name (or use --config)." };
         var revision = new Option<string>("--revision") { Description = "Branch, tag or commit.", DefaultValueFactory = _ => "main" };
         var include = new Option<string[]>("--include") { Description = "Only files matching these globs (fnmatch; repeatable).", AllowMultipleArgumentsPerToken = true };
-        var dtype = new Option<string>("--dtype") { Description = "Which ONNX dtype to take where a repository has several.", DefaultValueFactory = _ => "fp32" };
+        var dtype = new Option<string?>("--dtype") { Description = "Which ONNX dtype to take where a repository has several (default fp32, or the catalog's for --config)." };
         dtype.AcceptOnlyFromAmong([.. FileSelection.DtypeSuffixes.Keys]);
         var config = new Option<string?>("--config") { Description = "Pull every model of a MODELS_CONFIG / aiModels.json file that has no 'path'." };
         var modelDir = new Option<string?>("--model-dir") { Description = "The cache root (default: MODEL_DIR, else /models)." };
@@ -65,14 +65,20 @@ internal static class ModelsCommand
             var cache = new HubCache(result.GetValue(modelDir) ?? variables("MODEL_DIR") ?? "/models");
             var includes = result.GetValue(include) ?? [];
             var requests = result.GetValue(config) is { } file
-                ? FromConfig(file, result.GetValue(revision)!, includes, result.GetValue(dtype)!, output)
-                : [new PullRequest(result.GetValue(repo)!, result.GetValue(revision)!, includes, result.GetValue(dtype)!, result.GetValue(cacheAs))];
+                ? FromConfig(file, result.GetValue(revision)!, includes, result.GetValue(dtype), output)
+                : [new PullRequest(result.GetValue(repo)!, result.GetValue(revision)!, includes, result.GetValue(dtype) ?? DefaultDtype, result.GetValue(cacheAs))];
             return await PullAllAsync(requests, settings, cache, result.GetValue(jobs), output, error, cancellationToken).ConfigureAwait(false);
         });
         return pull;
     }
 
-    private static List<PullRequest> FromConfig(string path, string revision, IReadOnlyList<string> includes, string dtype, TextWriter output)
+    private const string DefaultDtype = "fp32";
+
+    /// <summary>
+    /// One pull per entry without a path: the catalog's confirmed export filed under the entry's id when there is one
+    /// (its dtype and files unless given on the command line), else the repository the id names.
+    /// </summary>
+    private static List<PullRequest> FromConfig(string path, string revision, IReadOnlyList<string> includes, string? dtype, TextWriter output)
     {
         var requests = new List<PullRequest>();
         foreach (var entry in ModelCatalogLoader.LoadFile(path))
@@ -81,8 +87,15 @@ internal static class ModelsCommand
                 output.WriteLine($"{entry.ModelId}: has its own path ({entry.Path}); nothing to pull.");
             else if (EngineRegistry.Default.For(entry.Pipeline) is { } engine && !engine.NeedsFiles(entry))
                 output.WriteLine($"{entry.ModelId}: the {engine.Name} engine needs no files; nothing to pull.");
-            else if (requests.All(r => r.Repo != entry.ModelId))
-                requests.Add(new PullRequest(entry.ModelId, revision, includes, dtype));
+            else if (requests.Any(r => r.CacheId == entry.ModelId))
+                continue;
+            else if (ExportCatalog.For(entry.ModelId) is { } export)
+            {
+                output.WriteLine($"{entry.ModelId}: the catalog's export is {export.Repo}; filing it under {entry.ModelId}.");
+                requests.Add(new PullRequest(export.Repo, revision, includes.Count > 0 ? includes : export.Includes, dtype ?? export.Dtype ?? DefaultDtype, entry.ModelId));
+            }
+            else
+                requests.Add(new PullRequest(entry.ModelId, revision, includes, dtype ?? DefaultDtype));
         }
 
         return requests;
@@ -102,7 +115,7 @@ internal static class ModelsCommand
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                await error.WriteLineAsync($"{request.Repo}: interrupted; partial downloads are kept as blobs/*.incomplete and the next pull resumes them.").ConfigureAwait(false);
+                await error.WriteLineAsync($"{request.CacheId}: interrupted; partial downloads are kept as blobs/*.incomplete and the next pull resumes them.").ConfigureAwait(false);
                 return 130;
             }
             catch (Exception e) when (e is HubException or HttpRequestException or IOException or RunnerConfigurationException)

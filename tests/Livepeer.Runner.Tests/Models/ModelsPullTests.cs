@@ -264,6 +264,21 @@ public sealed class ModelsPullTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pull_Config_TakesTheCatalogsExportForANetworkModelAndFilesItUnderItsId()
+    {
+        // models/catalog.json: UsefulSensors/moonshine-tiny's confirmed export is onnx-community/moonshine-tiny-ONNX.
+        var export = _hub.Add("onnx-community/moonshine-tiny-ONNX", TestPaths.Model("tiny", "whisper-tiny"));
+        var config = Path.Combine(_cache, "aiModels.json");
+        File.WriteAllText(config, """[{ "pipeline": "audio-to-text", "model_id": "UsefulSensors/moonshine-tiny" }]""");
+
+        var (exit, output, error) = await ModelsCli.RunAsync(Env(), "pull", "--config", config);
+
+        Assert.True(exit == 0, output + error);
+        Assert.Contains("UsefulSensors/moonshine-tiny: the catalog's export is onnx-community/moonshine-tiny-ONNX", output, StringComparison.Ordinal);
+        Assert.Equal(export.Commit, File.ReadAllText(Path.Combine(RepoFolder("UsefulSensors/moonshine-tiny"), "refs", "main")));
+    }
+
+    [Fact]
     public async Task Pull_WithoutRepoOrConfig_IsAUsageError()
     {
         var (exit, _, error) = await ModelsCli.RunAsync(Env(), "pull");
