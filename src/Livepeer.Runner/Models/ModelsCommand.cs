@@ -118,10 +118,15 @@ internal static class ModelsCommand
                 await error.WriteLineAsync($"{request.CacheId}: interrupted; partial downloads are kept as blobs/*.incomplete and the next pull resumes them.").ConfigureAwait(false);
                 return 130;
             }
-            catch (Exception e) when (e is HubException or HttpRequestException or IOException or RunnerConfigurationException)
+            catch (HttpRequestException e)
             {
                 failures++;
-                await error.WriteLineAsync($"{request.Repo}: {e.Message}").ConfigureAwait(false);
+                await error.WriteLineAsync($"{request.CacheId}: could not reach {settings.Endpoint}: {e.Message} (HF_ENDPOINT names a mirror; HF_HUB_OFFLINE=1 uses only the cache).").ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is HubException or IOException or RunnerConfigurationException)
+            {
+                failures++;
+                await error.WriteLineAsync($"{request.CacheId}: {e.Message}").ConfigureAwait(false);
             }
         }
 
