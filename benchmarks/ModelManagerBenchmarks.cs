@@ -23,7 +23,7 @@ public class ModelManagerBenchmarks
     public async Task Setup()
     {
         var settings = new RunnerSettings { ExecutionProvider = "cpu" };
-        _loader = new PipelineModelLoader(EngineRegistry.Default, new ModelLocator(Path.GetTempPath()), new OnnxSessionFactory(settings), settings, TimeProvider.System);
+        _loader = new PipelineModelLoader(EngineRegistry.Default, new ModelLocator(Path.GetTempPath()), new OnnxSessionFactory(settings), settings, TimeProvider.System, NullLogger<PipelineModelLoader>.Instance);
         _manager = new ModelManager(_loader, ComputeDevice.Cpu(settings.CpuMemoryBytes), new ProcessMemory(), TimeProvider.System, settings, NullLogger<ModelManager>.Instance);
         await _manager.WarmUpAsync([X4], CancellationToken.None);
     }

@@ -4,6 +4,7 @@ using Livepeer.Runner.Onnx;
 using Livepeer.Runner.Pipelines.Media;
 using Livepeer.Runner.Pipelines.Seq2Seq;
 using Microsoft.ML.OnnxRuntime;
+using Livepeer.Runner.Pipelines.Checks;
 
 namespace Livepeer.Runner.Pipelines.Captioning;
 
@@ -61,6 +62,33 @@ public sealed class BlipModel : IDisposable
 
     /// <summary>Opens a BLIP folder; one whose <c>config.json</c> is not a BLIP captioner (<see cref="BlipConfig.IsBlipCaptioner"/>) is refused.</summary>
     /// <exception cref="ModelLoadException">Not a BLIP folder, or its files are missing or unusable.</exception>
+    private const string EncoderFile = "encoder_model.onnx";
+
+    /// <summary>What <see cref="Load"/> reads: a BLIP config, the image processor, a WordPiece tokenizer, the ViT encoder and the decoder.</summary>
+    internal static ModelRequirements? Requirements(string folder)
+    {
+        try
+        {
+            if (!Directory.Exists(folder) || ModelFolderJson.Read(Path.Combine(folder, "config.json")) is not { } json || !BlipConfig.IsBlipCaptioner(json))
+                return null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        return new ModelRequirements("blip",
+            [
+                FileNeed.Of("the BLIP config", "config.json"),
+                FileNeed.Of("the image processor", "preprocessor_config.json"),
+                FileNeed.Of("the WordPiece tokenizer", "tokenizer.json", "vocab.txt"),
+            ],
+            [
+                new GraphNeed("vision encoder", [EncoderFile], [new TensorNeed([PixelValues], ["Float"], 4)], [TensorNeed.Named(LastHiddenState)]),
+                .. Seq2SeqDecoder.Requirements(folder, "", "text decoder"),
+            ]);
+    }
+
     public static BlipModel Load(string modelId, string folder, OnnxSessionFactory sessions)
     {
         BlipConfig config;
@@ -79,7 +107,7 @@ public sealed class BlipModel : IDisposable
             throw new ModelLoadException(modelId, $"{modelId}: could not read the BLIP files in '{folder}': {e.Message}", e);
         }
 
-        var encoderPath = Path.Combine(folder, "encoder_model.onnx");
+        var encoderPath = Path.Combine(folder, EncoderFile);
         if (!File.Exists(encoderPath))
             throw new ModelLoadException(modelId, $"{modelId} has no encoder_model.onnx.");
         var encoder = sessions.Create(modelId, encoderPath);

@@ -1,6 +1,7 @@
 using Livepeer.Runner.Core;
 using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Pipelines.Engines;
+using Livepeer.Runner.Pipelines.Checks;
 
 namespace Livepeer.Runner.Pipelines.Captioning;
 
@@ -17,6 +18,8 @@ public sealed class CaptioningEngine : IEngine
     public int Concurrency => 4;
 
     public long ActivationBytes(ModelEntry entry, string location) => 1L << 30;
+
+    public ModelRequirements? Requirements(string location) => BlipModel.Requirements(location);
 
     public Task<IDisposable> LoadAsync(EngineLoad load, CancellationToken cancellationToken) =>
         Task.FromResult<IDisposable>(BlipModel.Load(

@@ -18,7 +18,7 @@ public sealed record TextEmbedding(float[] Hidden, int SequenceLength, int Width
 /// </summary>
 public sealed class ClipTextEncoder : IDisposable
 {
-    private const string InputIds = "input_ids";
+    internal const string InputIds = "input_ids";
     private readonly InferenceSession _session;
     private readonly bool _int32Ids;
     private readonly string? _penultimate;

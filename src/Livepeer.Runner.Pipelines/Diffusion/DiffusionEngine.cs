@@ -1,5 +1,6 @@
 using Livepeer.Runner.Core;
 using Livepeer.Runner.Core.Configuration;
+using Livepeer.Runner.Pipelines.Checks;
 using Livepeer.Runner.Pipelines.Engines;
 
 namespace Livepeer.Runner.Pipelines.Diffusion;
@@ -27,6 +28,8 @@ public sealed class DiffusionEngine : IEngine
     /// </summary>
     public static long ActivationFor(long width, long height, int batch) =>
         Math.Max(256L << 20, checked(width * height * batch * 1536));
+
+    public ModelRequirements? Requirements(string location) => DiffusionRequirements.Of(location);
 
     public async Task<IDisposable> LoadAsync(EngineLoad load, CancellationToken cancellationToken) =>
         await DiffusionModel.LoadAsync(load.ModelId, load.Location, load.Sessions, load.Settings.VaeTileLatents).ConfigureAwait(false);

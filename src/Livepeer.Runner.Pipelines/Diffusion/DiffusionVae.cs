@@ -30,6 +30,13 @@ public sealed class DiffusionVae : IDisposable
     private readonly Type? _encoderInputType;
     private readonly string? _encoderOutput;
 
+    /// <summary>The decoder's latent input: diffusers' <c>latent_sample</c>, or TAESD's <c>latent</c>.</summary>
+    internal static readonly string[] DecoderInputs = ["latent_sample", "latent"];
+
+    internal static readonly string[] EncoderInputs = ["sample", "image"];
+
+    internal static readonly string[] EncoderOutputs = ["latent_parameters", "latent_sample", "latent"];
+
     /// <summary>
     /// Two conventions, told apart by the graphs' names: diffusers/optimum (<c>latent_sample</c> → image in [-1, 1];
     /// encoder <c>sample</c> → <c>latent_parameters</c> or <c>latent_sample</c>) and TAESD-style tiny autoencoders
@@ -40,8 +47,8 @@ public sealed class DiffusionVae : IDisposable
         _decoder = decoder;
         _encoder = encoder;
         TileLatents = tileLatents;
-        UnitRange = decoder.InputMetadata.ContainsKey("latent") && !decoder.InputMetadata.ContainsKey("latent_sample");
-        _decoderInput = UnitRange ? "latent" : "latent_sample";
+        UnitRange = decoder.InputMetadata.ContainsKey(DecoderInputs[1]) && !decoder.InputMetadata.ContainsKey(DecoderInputs[0]);
+        _decoderInput = UnitRange ? DecoderInputs[1] : DecoderInputs[0];
         if (!decoder.InputMetadata.TryGetValue(_decoderInput, out var latent))
             throw new ModelLoadException(modelId, $"The VAE decoder of {modelId} has neither a 'latent_sample' nor a 'latent' input.");
         _decoderInputType = latent.ElementType;
@@ -58,9 +65,9 @@ public sealed class DiffusionVae : IDisposable
 
         if (encoder is not null)
         {
-            _encoderInput = new[] { "sample", "image" }.FirstOrDefault(encoder.InputMetadata.ContainsKey)
+            _encoderInput = EncoderInputs.FirstOrDefault(encoder.InputMetadata.ContainsKey)
                 ?? throw new ModelLoadException(modelId, $"The VAE encoder of {modelId} has neither a 'sample' nor an 'image' input.");
-            _encoderOutput = new[] { "latent_parameters", "latent_sample", "latent" }.FirstOrDefault(encoder.OutputNames.Contains)
+            _encoderOutput = EncoderOutputs.FirstOrDefault(encoder.OutputNames.Contains)
                 ?? throw new ModelLoadException(modelId, $"The VAE encoder of {modelId} has none of the outputs 'latent_parameters', 'latent_sample', 'latent'.");
             _encoderInputType = encoder.InputMetadata[_encoderInput].ElementType;
             if (!FloatTensor.IsFloat(_encoderInputType))

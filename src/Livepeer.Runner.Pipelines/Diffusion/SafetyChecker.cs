@@ -13,9 +13,9 @@ namespace Livepeer.Runner.Pipelines.Diffusion;
 /// </summary>
 public sealed class SafetyChecker : IDisposable
 {
-    private const string ClipInput = "clip_input";
-    private const string Images = "images";
-    private const string Flags = "has_nsfw_concepts";
+    internal const string ClipInput = "clip_input";
+    internal const string Images = "images";
+    internal const string Flags = "has_nsfw_concepts";
 
     private readonly string _modelId;
     private readonly InferenceSession _session;

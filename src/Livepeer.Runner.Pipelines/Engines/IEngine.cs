@@ -1,6 +1,7 @@
 using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Onnx;
+using Livepeer.Runner.Pipelines.Checks;
 
 namespace Livepeer.Runner.Pipelines.Engines;
 
@@ -30,6 +31,13 @@ public interface IEngine
 
     /// <summary>Memory one request's intermediate tensors may take on top of the weights, for a model at <paramref name="location"/>.</summary>
     long ActivationBytes(ModelEntry entry, string location);
+
+    /// <summary>
+    /// What a model at <paramref name="location"/> must hold for this engine's loader (files, graphs, their inputs and
+    /// outputs), declared beside the loader from the names it reads; null when the location is not of this engine's
+    /// families. <c>models check</c> and the load-failure report read it.
+    /// </summary>
+    ModelRequirements? Requirements(string location) => null;
 
     /// <summary>Loads every session of the model as one unit; the result owns its native resources.</summary>
     Task<IDisposable> LoadAsync(EngineLoad load, CancellationToken cancellationToken);

@@ -13,7 +13,13 @@ namespace Livepeer.Runner.Pipelines.Llm;
 /// </summary>
 public sealed class DecoderModel : IDisposable
 {
-    private const string Logits = "logits";
+    internal const string Logits = "logits";
+
+    /// <summary>What every step feeds; <c>position_ids</c> is fed when the graph has it.</summary>
+    internal static readonly string[] RequiredInputs = ["input_ids", "attention_mask"];
+
+    /// <summary>The first layer's cache input: an export without its KV cache is refused.</summary>
+    internal const string FirstPastKey = "past_key_values.0.key";
 
     private readonly InferenceSession _session;
     private readonly string[] _inputNames;
@@ -69,13 +75,13 @@ public sealed class DecoderModel : IDisposable
         try
         {
             var inputs = session.InputMetadata;
-            if (!inputs.ContainsKey("input_ids") || !inputs.ContainsKey("attention_mask") || !session.OutputMetadata.ContainsKey(Logits))
+            if (!RequiredInputs.All(inputs.ContainsKey) || !session.OutputMetadata.ContainsKey(Logits))
                 throw new ModelLoadException(modelId, $"{modelId} is not a decoder-only LLM export: it needs input_ids, attention_mask and logits.");
             var layers = inputs.Keys.Count(k => k.StartsWith("past_key_values.", StringComparison.Ordinal) && k.EndsWith(".key", StringComparison.Ordinal));
             if (layers == 0)
                 throw new ModelLoadException(modelId, $"{modelId} has no past_key_values inputs: export it with its KV cache (optimum's text-generation-with-past).");
 
-            var past = inputs["past_key_values.0.key"];
+            var past = inputs[FirstPastKey];
             var logitsType = session.OutputMetadata[Logits].ElementType;
             if (past.ElementType != typeof(float) && past.ElementType != typeof(Float16)
                 || logitsType != typeof(float) && logitsType != typeof(Float16))

@@ -1,6 +1,7 @@
 using Livepeer.Runner.Core;
 using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Pipelines.Engines;
+using Livepeer.Runner.Pipelines.Checks;
 
 namespace Livepeer.Runner.Pipelines.Llm;
 
@@ -24,6 +25,10 @@ public sealed class LlmEngine : IEngine
     /// </summary>
     public static long ActivationFor(long promptCharacters, long maxTokens) =>
         Math.Clamp(((promptCharacters / 2) + Math.Min(maxTokens, 1L << 20)) * (256L << 10), 64L << 20, 8L << 30);
+
+    /// <summary>A folder with a decoder graph and a config that is not a seq2seq or diffusers model's.</summary>
+    public ModelRequirements? Requirements(string location) =>
+        Directory.Exists(location) && LlmModel.GraphFiles.Any(f => File.Exists(Path.Combine(location, f))) ? LlmModel.Requirements() : null;
 
     public Task<IDisposable> LoadAsync(EngineLoad load, CancellationToken cancellationToken) =>
         Task.FromResult<IDisposable>(LlmModel.Load(load.ModelId, load.Location, load.Sessions, load.Clock));

@@ -1,5 +1,6 @@
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Onnx;
+using Livepeer.Runner.Pipelines.Checks;
 
 namespace Livepeer.Runner.Pipelines.Llm;
 
@@ -25,13 +26,25 @@ public sealed class LlmModel : IDisposable
 
     public LlmConfig Config { get; }
 
+    /// <summary>Where the graph is: optimum's layout, then onnx-community's.</summary>
+    internal static readonly string[] GraphFiles = ["model.onnx", "onnx/model.onnx"];
+
+    /// <summary>What <see cref="Load"/> reads: the config, a tokenizer, and a decoder graph with its cache, fed as <see cref="DecoderModel"/> feeds it.</summary>
+    internal static ModelRequirements Requirements() => new("decoder-only LLM",
+        [FileNeed.Of("the model config", "config.json"), FileNeed.Of("the tokenizer", "tokenizer.json", "tokenizer.model")],
+        [
+            new GraphNeed("decoder", GraphFiles,
+                [.. DecoderModel.RequiredInputs.Select(n => TensorNeed.Named(n, "Int64")), TensorNeed.Named(DecoderModel.FirstPastKey, TensorNeed.FloatTypes)],
+                [TensorNeed.Named(DecoderModel.Logits, TensorNeed.FloatTypes)]),
+        ]);
+
     /// <summary>Loads from an optimum / onnx-community folder: <c>model.onnx</c> (or <c>onnx/model.onnx</c>) with its data, tokenizer and configs.</summary>
     /// <param name="clock">The chat template's clock (<c>strftime_now</c>); the system clock when not given.</param>
     public static LlmModel Load(string modelId, string folder, OnnxSessionFactory sessions, TimeProvider? clock = null)
     {
         if (!Directory.Exists(folder))
             throw new ModelLoadException(modelId, $"LLM {modelId} must be a model folder (model.onnx, tokenizer and config files).");
-        var graph = new[] { Path.Combine(folder, "model.onnx"), Path.Combine(folder, "onnx", "model.onnx") }.FirstOrDefault(File.Exists)
+        var graph = GraphFiles.Select(f => Path.Combine(folder, f)).FirstOrDefault(File.Exists)
             ?? throw new ModelLoadException(modelId, $"LLM folder of {modelId} holds no model.onnx (nor onnx/model.onnx).");
 
         var config = LlmConfig.FromModelFolder(folder);

@@ -1,9 +1,12 @@
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Onnx;
+using Livepeer.Runner.Pipelines.Checks;
 using Livepeer.Runner.Pipelines.Llm;
 using Livepeer.Runner.Pipelines.Seq2Seq;
 using Livepeer.Runner.Pipelines.Whisper;
 using Microsoft.ML.OnnxRuntime;
+
+using static Livepeer.Runner.Pipelines.Checks.TensorNeed;
 
 namespace Livepeer.Runner.Pipelines.Moonshine;
 
@@ -39,7 +42,7 @@ public sealed class MoonshineModel : ISpeechRecognizer
         Config = config;
         _tokenizer = tokenizer;
         // Only the samples are fed: an export that also wants a mask is refused at load, not at the first request.
-        if (!encoder.InputMetadata.Keys.SequenceEqual(["input_values"]) || !encoder.OutputMetadata.ContainsKey("last_hidden_state"))
+        if (!encoder.InputMetadata.Keys.SequenceEqual([EncoderInput]) || !encoder.OutputMetadata.ContainsKey(EncoderOutput))
             throw new ModelLoadException(modelId, $"{modelId}: the Moonshine encoder must take only input_values and give last_hidden_state, but it takes {string.Join(", ", encoder.InputMetadata.Keys)}.");
         if (!decoder.IsMerged)
             throw new ModelLoadException(modelId, $"{modelId}: Moonshine needs decoder_model_merged.onnx.");
@@ -50,6 +53,25 @@ public sealed class MoonshineModel : ISpeechRecognizer
     /// <summary>Moonshine has no timestamp tokens or alignment heads: segment chunks only.</summary>
     public bool SupportsWordTimestamps => false;
     public MoonshineConfig Config { get; }
+
+    internal const string EncoderInput = "input_values";
+    private const string EncoderOutput = "last_hidden_state";
+
+    /// <summary>What <see cref="Load"/> reads: a config, a tokenizer, the raw-sample encoder (its only input) and the merged decoder.</summary>
+    internal static ModelRequirements Requirements(string directory)
+    {
+        var graphs = AudioToTextEngine.GraphFolder(directory) ?? directory;
+        var prefix = graphs == directory ? "" : "onnx/";
+        return new ModelRequirements("moonshine",
+            [
+                FileNeed.Of("the start and end ids", "config.json", "generation_config.json"),
+                FileNeed.Of("the tokenizer", "tokenizer.json", "tokenizer.model"),
+            ],
+            [
+                new GraphNeed("encoder", [prefix + "encoder_model.onnx"], [Named(EncoderInput, "Float")], [Named(EncoderOutput)]),
+                new GraphNeed("decoder (merged)", [prefix + "decoder_model_merged.onnx"], All(["input_ids", "encoder_hidden_states", "use_cache_branch"]), [Named("logits", FloatTypes)]),
+            ]);
+    }
 
     public static MoonshineModel Load(string modelId, string directory, OnnxSessionFactory sessions)
     {

@@ -1,5 +1,6 @@
 using Livepeer.Runner.Core;
 using Livepeer.Runner.Core.Configuration;
+using Livepeer.Runner.Pipelines.Checks;
 using Livepeer.Runner.Pipelines.Engines;
 
 namespace Livepeer.Runner.Pipelines.Segmentation;
@@ -20,6 +21,8 @@ public sealed class SegmentationEngine : IEngine
     public int Concurrency => 2;
 
     public long ActivationBytes(ModelEntry entry, string location) => 1L << 30;
+
+    public ModelRequirements? Requirements(string location) => SamRequirements.Of(location);
 
     public Task<IDisposable> LoadAsync(EngineLoad load, CancellationToken cancellationToken) =>
         Task.FromResult<IDisposable>(SegmentationModel.Load(

@@ -1,5 +1,6 @@
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Onnx;
+using Livepeer.Runner.Pipelines.Checks;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -19,6 +20,11 @@ namespace Livepeer.Runner.Pipelines.Seq2Seq;
 internal sealed class Seq2SeqDecoder : IDisposable
 {
     private const string Logits = "logits";
+    private const string InputIds = "input_ids";
+    private const string EncoderHiddenStates = "encoder_hidden_states";
+    private const string MergedFile = "decoder_model_merged.onnx";
+    private const string PlainFile = "decoder_model.onnx";
+    private const string WithPastFile = "decoder_with_past_model.onnx";
 
     private readonly InferenceSession _first;
     private readonly InferenceSession? _withPast; // null: _first is the merged graph
@@ -48,15 +54,32 @@ internal sealed class Seq2SeqDecoder : IDisposable
     /// <summary>Where the decoder computes; the encoder's states are kept there too (<see cref="OnnxRun.RunKeepingOnDevice"/>).</summary>
     public OrtMemoryInfo Device { get; }
 
+    /// <summary>
+    /// The decoder graphs <see cref="Load"/> opens from <paramref name="graphs"/> (relative to the model folder as
+    /// <paramref name="prefix"/>, e.g. <c>onnx/</c>): the merged one, else the split pair; each fed <c>input_ids</c> (and
+    /// the first step <c>encoder_hidden_states</c>) and giving <c>logits</c> and the first layer's present keys.
+    /// </summary>
+    internal static IReadOnlyList<GraphNeed> Requirements(string graphs, string prefix, string what)
+    {
+        TensorNeed[] outputs = [TensorNeed.Named(Logits, TensorNeed.FloatTypes), TensorNeed.Named("present.0.decoder.key")];
+        if (File.Exists(Path.Combine(graphs, MergedFile)) || !File.Exists(Path.Combine(graphs, PlainFile)))
+            return [new GraphNeed($"{what} (merged)", [prefix + MergedFile, prefix + PlainFile], TensorNeed.All([InputIds, EncoderHiddenStates]), outputs)];
+        return
+        [
+            new GraphNeed($"{what} (first step)", [prefix + PlainFile], TensorNeed.All([InputIds, EncoderHiddenStates]), outputs),
+            new GraphNeed($"{what} (with past)", [prefix + WithPastFile], TensorNeed.All([InputIds]), [outputs[0]]),
+        ];
+    }
+
     public static Seq2SeqDecoder Load(string modelId, string directory, OnnxSessionFactory sessions, bool preferMerged = true)
     {
-        var merged = Path.Combine(directory, "decoder_model_merged.onnx");
-        var plain = Path.Combine(directory, "decoder_model.onnx");
-        var withPast = Path.Combine(directory, "decoder_with_past_model.onnx");
+        var merged = Path.Combine(directory, MergedFile);
+        var plain = Path.Combine(directory, PlainFile);
+        var withPast = Path.Combine(directory, WithPastFile);
         if (File.Exists(merged) && (preferMerged || !File.Exists(plain) || !File.Exists(withPast)))
             return new Seq2SeqDecoder(sessions.Create(modelId, merged), null, sessions.DeviceMemory);
         if (!File.Exists(plain) || !File.Exists(withPast))
-            throw new ModelLoadException(modelId, $"{modelId} has neither decoder_model_merged.onnx nor decoder_model.onnx + decoder_with_past_model.onnx.");
+            throw new ModelLoadException(modelId, $"{modelId} has neither {MergedFile} nor {PlainFile} + {WithPastFile}.");
 
         var first = sessions.Create(modelId, plain);
         try
@@ -85,7 +108,7 @@ internal sealed class Seq2SeqDecoder : IDisposable
     {
         var promptLength = promptIds.Length / batch;
         using var ids = OrtValue.CreateTensorValueFromMemory(promptIds, [batch, promptLength]);
-        var names = new List<string> { "input_ids", "encoder_hidden_states" };
+        var names = new List<string> { InputIds, EncoderHiddenStates };
         var values = new List<OrtValue> { ids, encoderHidden };
         var owned = new List<OrtValue>();
         try
@@ -123,14 +146,14 @@ internal sealed class Seq2SeqDecoder : IDisposable
     {
         var batch = nextIds.Length;
         using var ids = OrtValue.CreateTensorValueFromMemory(nextIds, [batch, 1]);
-        var names = new List<string> { "input_ids" };
+        var names = new List<string> { InputIds };
         var values = new List<OrtValue> { ids };
         var owned = new List<OrtValue>();
         try
         {
             if (IsMerged)
             {
-                names.Add("encoder_hidden_states");
+                names.Add(EncoderHiddenStates);
                 values.Add(encoderHidden);
             }
 

@@ -1,6 +1,7 @@
 using Livepeer.Runner.Core;
 using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Core.Errors;
+using Livepeer.Runner.Pipelines.Checks;
 using Livepeer.Runner.Pipelines.Engines;
 using Livepeer.Runner.Pipelines.Speech.Kokoro;
 using Livepeer.Runner.Pipelines.Speech.Parler;
@@ -35,6 +36,8 @@ public sealed class SpeechEngine(EspeakOptions espeak) : IEngine
 
     /// <summary>An espeak-ng voice is a program on the machine, not files under MODEL_DIR.</summary>
     public bool NeedsFiles(ModelEntry entry) => !IsEspeakVoice(entry);
+
+    public ModelRequirements? Requirements(string location) => SpeechRequirements.Of(location);
 
     /// <summary>espeak-ng: the WAV read back and its samples (30 minutes of speech at most, a few MiB for a paragraph); Kokoro: one call's tensors; Parler-TTS: sized from its config.</summary>
     public long ActivationBytes(ModelEntry entry, string location) => IsEspeakVoice(entry) || location.Length == 0

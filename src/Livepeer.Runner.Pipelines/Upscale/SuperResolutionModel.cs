@@ -125,6 +125,9 @@ public sealed class SuperResolutionModel : IUpscaleEngine, IDisposable
         return scale;
     }
 
+    /// <summary>Images cross the graph boundary as NCHW float tensors.</summary>
+    internal const int ImageRank = 4;
+
     private static void CheckSignature(string modelId, InferenceSession session)
     {
         if (session.InputMetadata.Count != 1 || session.OutputMetadata.Count != 1)
@@ -132,7 +135,7 @@ public sealed class SuperResolutionModel : IUpscaleEngine, IDisposable
 
         foreach (var (name, meta) in session.InputMetadata.Concat(session.OutputMetadata))
         {
-            if (meta.ElementType != typeof(float) || meta.Dimensions.Length != 4)
+            if (meta.ElementType != typeof(float) || meta.Dimensions.Length != ImageRank)
                 throw new ModelLoadException(modelId, $"{modelId}: '{name}' must be a float tensor of rank 4 ([1,3,h,w]).");
         }
     }

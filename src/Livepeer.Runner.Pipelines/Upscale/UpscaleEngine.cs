@@ -1,5 +1,6 @@
 using Livepeer.Runner.Core;
 using Livepeer.Runner.Core.Configuration;
+using Livepeer.Runner.Pipelines.Checks;
 using Livepeer.Runner.Pipelines.Diffusion;
 using Livepeer.Runner.Pipelines.Engines;
 
@@ -21,6 +22,8 @@ public sealed class UpscaleEngine : IEngine
 
     public long ActivationBytes(ModelEntry entry, string location) =>
         UpscaleModels.IsDiffusion(location) ? DiffusionEngine.ActivationAllowance : TileAllowance;
+
+    public ModelRequirements? Requirements(string location) => UpscaleModels.Requirements(location);
 
     public async Task<IDisposable> LoadAsync(EngineLoad load, CancellationToken cancellationToken) =>
         await UpscaleModels.LoadAsync(load.ModelId, load.Location, load.Sessions, load.Settings.UpscaleTileSize, load.Settings.VaeTileLatents).ConfigureAwait(false);

@@ -1,5 +1,7 @@
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Onnx;
+using Livepeer.Runner.Pipelines.Checks;
+using Livepeer.Runner.Pipelines.Diffusion;
 
 namespace Livepeer.Runner.Pipelines.Upscale;
 
@@ -10,6 +12,19 @@ namespace Livepeer.Runner.Pipelines.Upscale;
 /// </summary>
 public static class UpscaleModels
 {
+    /// <summary>What <see cref="LoadAsync"/> takes: the x4 upscaler's diffusers folder, or one super-resolution graph (<see cref="SuperResolutionModel"/>: one float image in, one out).</summary>
+    public static ModelRequirements? Requirements(string location)
+    {
+        if (Directory.Exists(location) && IsDiffusion(location))
+            return DiffusionRequirements.Of(location);
+        var graph = File.Exists(location) && location.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? Path.GetFileName(location)
+            : File.Exists(Path.Combine(location, "model.onnx")) ? "model.onnx" : null;
+        if (graph is null)
+            return null;
+        TensorNeed image = new([], ["Float"], SuperResolutionModel.ImageRank);
+        return new ModelRequirements("super-resolution", [], [new GraphNeed("super-resolution graph", [graph], [image], [image]) { ExactCounts = (1, 1) }]);
+    }
+
     public static bool IsDiffusion(string location) => File.Exists(Path.Combine(location, "model_index.json"));
 
     public static async Task<IUpscaleEngine> LoadAsync(string modelId, string location, OnnxSessionFactory sessions, int tileSize, int vaeTileLatents)

@@ -1,5 +1,6 @@
 using Livepeer.Runner.Core;
 using Livepeer.Runner.Core.Configuration;
+using Livepeer.Runner.Pipelines.Checks;
 using Livepeer.Runner.Pipelines.Engines;
 
 namespace Livepeer.Runner.Pipelines.Video;
@@ -20,6 +21,8 @@ public sealed class VideoEngine : IEngine
 
     /// <summary>One request at a time: a generation binds the UNet's frame batch for its whole run.</summary>
     public int Concurrency => 1;
+
+    public ModelRequirements? Requirements(string location) => VideoRequirements.Of(location);
 
     public long ActivationBytes(ModelEntry entry, string location) =>
         ActivationFor(DefaultWidth, DefaultHeight, Directory.Exists(location) ? VideoUnetConfig.Read(location) : VideoUnetConfig.Default);

@@ -2,7 +2,9 @@ using System.Text.Json;
 using Livepeer.Runner.Core;
 using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Core.Errors;
+using Livepeer.Runner.Core.Models.Graphs;
 using Livepeer.Runner.Onnx;
+using Livepeer.Runner.Pipelines.Checks;
 using Livepeer.Runner.Pipelines.Engines;
 using Livepeer.Runner.Pipelines.Media;
 using Livepeer.Runner.Pipelines.Moonshine;
@@ -37,6 +39,38 @@ public sealed class AudioToTextEngine : IEngine
 
     public long ActivationBytes(ModelEntry entry, string location) => 512L << 20;
 
+    public ModelRequirements? Requirements(string location)
+    {
+        if (!Directory.Exists(location))
+            return null;
+        var type = ModelType(location);
+        if (type is null && GraphFolder(location) is { } graphs)
+        {
+            // No config.json: the encoder's input tells the families apart, as Family does with a session.
+            var encoder = TryRead(Path.Combine(graphs, WhisperModel.EncoderFile));
+            type = encoder?.Input(MoonshineModel.EncoderInput) is not null ? "moonshine" : encoder?.Input(WhisperModel.EncoderInput) is not null ? "whisper" : null;
+        }
+
+        return type switch
+        {
+            "whisper" => WhisperModel.Requirements(location),
+            "moonshine" => MoonshineModel.Requirements(location),
+            _ => null,
+        };
+    }
+
+    private static GraphSignature? TryRead(string graph)
+    {
+        try
+        {
+            return File.Exists(graph) ? OnnxGraphReader.Read(graph) : null;
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+    }
+
     public Task<IDisposable> LoadAsync(EngineLoad load, CancellationToken cancellationToken) =>
         Task.FromResult<IDisposable>(Load(load.ModelId, load.Location, load.Sessions));
 
@@ -65,10 +99,10 @@ public sealed class AudioToTextEngine : IEngine
 
         var graphs = GraphFolder(directory)
             ?? throw new ModelLoadException(modelId, $"Speech-recognition model {modelId} has no config.json and no encoder_model.onnx (neither in its folder nor under onnx/).");
-        using var encoder = sessions.Create(modelId, Path.Combine(graphs, "encoder_model.onnx"));
-        if (encoder.InputMetadata.ContainsKey("input_values"))
+        using var encoder = sessions.Create(modelId, Path.Combine(graphs, WhisperModel.EncoderFile));
+        if (encoder.InputMetadata.ContainsKey(MoonshineModel.EncoderInput))
             return SpeechFamily.Moonshine;
-        if (encoder.InputMetadata.ContainsKey("input_features"))
+        if (encoder.InputMetadata.ContainsKey(WhisperModel.EncoderInput))
             return SpeechFamily.Whisper;
         throw new ModelLoadException(modelId, $"Model {modelId}: its encoder takes {string.Join(", ", encoder.InputMetadata.Keys)}, neither Whisper's input_features nor Moonshine's input_values.");
     }

@@ -1,6 +1,8 @@
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Onnx;
+using Livepeer.Runner.Pipelines.Checks;
 using Livepeer.Runner.Pipelines.Media;
+using Livepeer.Runner.Pipelines.Moonshine;
 using Livepeer.Runner.Pipelines.Seq2Seq;
 using Microsoft.ML.OnnxRuntime;
 
@@ -31,7 +33,7 @@ public sealed class WhisperModel : ISpeechRecognizer
         Config = config;
         Tokenizer = tokenizer;
         _mel = new LogMelSpectrogram(config.MelBins, config.MelFilters);
-        var melInput = encoder.InputMetadata["input_features"].Dimensions;
+        var melInput = encoder.InputMetadata[EncoderInput].Dimensions;
         if (melInput.Length != 3 || melInput[1] != config.MelBins)
             throw new ModelLoadException(modelId, $"{modelId}: the encoder takes input_features [{string.Join(",", melInput)}], but preprocessor_config.json says {config.MelBins} mel bins.");
         BatchSize = melInput[0] > 0 ? Math.Min(melInput[0], MaxBatch) : MaxBatch;
@@ -51,13 +53,34 @@ public sealed class WhisperModel : ISpeechRecognizer
     /// <summary>Windows encoded and decoded together: <see cref="MaxBatch"/> unless the graph fixes its batch axis.</summary>
     public int BatchSize { get; }
 
+    internal const string EncoderFile = "encoder_model.onnx";
+    internal const string EncoderInput = "input_features";
+    private const string TokenizerFile = "tokenizer.json";
+
+    /// <summary>What <see cref="Load"/> reads: the configs, the tokenizer, the encoder's log-mel input and the decoder.</summary>
+    internal static ModelRequirements Requirements(string directory)
+    {
+        var graphs = AudioToTextEngine.GraphFolder(directory) ?? directory;
+        var prefix = graphs == directory ? "" : "onnx/";
+        return new ModelRequirements("whisper",
+            [
+                FileNeed.Of("the tokenizer", TokenizerFile),
+                FileNeed.Of("the generation settings", "generation_config.json"),
+                FileNeed.Of("the feature extractor (mel bins)", "preprocessor_config.json"),
+            ],
+            [
+                new GraphNeed("encoder", [prefix + EncoderFile], [new TensorNeed([EncoderInput], ["Float"], 3)], []),
+                .. Seq2SeqDecoder.Requirements(graphs, prefix, "decoder"),
+            ]);
+    }
+
     public static WhisperModel Load(string modelId, string directory, OnnxSessionFactory sessions, bool preferMergedDecoder = true)
     {
         var config = WhisperConfig.Load(directory);
-        var tokenizer = WhisperTokenizer.Load(Path.Combine(directory, "tokenizer.json"));
+        var tokenizer = WhisperTokenizer.Load(Path.Combine(directory, TokenizerFile));
         var graphs = AudioToTextEngine.GraphFolder(directory)
-            ?? throw new ModelLoadException(modelId, $"Whisper model {modelId} has no encoder_model.onnx, neither in its folder nor under onnx/.");
-        var encoder = sessions.Create(modelId, Path.Combine(graphs, "encoder_model.onnx"));
+            ?? throw new ModelLoadException(modelId, $"Whisper model {modelId} has no {EncoderFile}, neither in its folder nor under onnx/.");
+        var encoder = sessions.Create(modelId, Path.Combine(graphs, EncoderFile));
         try
         {
             var decoder = Seq2SeqDecoder.Load(modelId, graphs, sessions, preferMergedDecoder);

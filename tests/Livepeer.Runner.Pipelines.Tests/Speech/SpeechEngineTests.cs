@@ -5,6 +5,7 @@ using Livepeer.Runner.Core.Models;
 using Livepeer.Runner.Onnx;
 using Livepeer.Runner.Pipelines.Engines;
 using Livepeer.Runner.Pipelines.Speech;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Livepeer.Runner.Pipelines.Tests.Speech;
 
@@ -17,7 +18,7 @@ public sealed class SpeechEngineTests : IDisposable
 
     public SpeechEngineTests()
     {
-        _loader = new PipelineModelLoader(EngineRegistry.Default, new ModelLocator(_emptyModelDir), new OnnxSessionFactory(Settings), Settings, TimeProvider.System);
+        _loader = new PipelineModelLoader(EngineRegistry.Default, new ModelLocator(_emptyModelDir), new OnnxSessionFactory(Settings), Settings, TimeProvider.System, NullLogger<PipelineModelLoader>.Instance);
     }
 
     public void Dispose() => Directory.Delete(_emptyModelDir, recursive: true);

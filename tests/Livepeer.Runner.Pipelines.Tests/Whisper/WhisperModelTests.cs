@@ -47,6 +47,30 @@ public sealed class WhisperModelTests
     }
 
     [Fact]
+    public async Task Load_TheOnnxCommunityLayout_ReadsTheGraphsUnderOnnx()
+    {
+        // onnx-community / transformers.js repos keep the graphs under onnx/ and the configs at the top.
+        var source = TestPaths.Model("tiny", "whisper-tiny");
+        var folder = Directory.CreateTempSubdirectory("whisper-onnx-layout-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(folder, "onnx"));
+            foreach (var file in Directory.EnumerateFiles(source))
+                File.Copy(file, Path.Combine(folder, file.EndsWith(".onnx", StringComparison.Ordinal) ? "onnx" : "", Path.GetFileName(file)));
+            using var model = WhisperModel.Load("whisper-tiny", folder, Sessions);
+
+            var windows = await model.DecodeWindowsAsync(Jfk.Value, new TranscriptionOptions(ReturnTimestamps: false), CancellationToken.None);
+
+            Assert.True(model.UsesMergedDecoder);
+            Assert.Equal([50258, 50259, 50359, 50363], Assert.Single(windows).Prompt);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Prompt_TinyWithoutTimestamps_IsForcedFromGenerationConfig()
     {
         using var model = Load("whisper-tiny");

@@ -4,6 +4,7 @@ using Livepeer.Runner.Onnx;
 using Livepeer.Runner.Pipelines.Engines;
 using Livepeer.Runner.Pipelines.Speech.Kokoro;
 using Livepeer.Runner.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Livepeer.Runner.Pipelines.Tests.Speech.Kokoro;
 
@@ -14,7 +15,7 @@ public sealed class KokoroEngineTests
     private static readonly ModelEntry Entry = new("text-to-speech", "onnx-community/Kokoro-82M-v1.0-ONNX", Warm: false, TestPaths.Model("tiny", "kokoro"));
 
     private static PipelineModelLoader Loader() =>
-        new(EngineRegistry.Default, new ModelLocator(TestPaths.Model()), new OnnxSessionFactory(Settings), Settings, TimeProvider.System);
+        new(EngineRegistry.Default, new ModelLocator(TestPaths.Model()), new OnnxSessionFactory(Settings), Settings, TimeProvider.System, NullLogger<PipelineModelLoader>.Instance);
 
     [Fact]
     public async Task Load_OfTheKokoroFixture_IsAKokoroModel()

@@ -6,6 +6,7 @@ using Livepeer.Runner.Onnx;
 using Livepeer.Runner.Pipelines.Speech;
 using Livepeer.Runner.Pipelines.Speech.Parler;
 using Livepeer.Runner.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Livepeer.Runner.Pipelines.Tests.Speech.Parler;
 
@@ -63,7 +64,7 @@ public sealed class ParlerTtsVoiceTests : IClassFixture<ParlerTtsVoiceTests.Shor
     public async Task TheModelLoader_LoadsTheFixtureFolderAsAParlerVoice_WithItsCacheInTheEstimate()
     {
         var settings = new RunnerSettings { ExecutionProvider = "cpu" };
-        var loader = new PipelineModelLoader(EngineRegistry.Default, new ModelLocator(Folder), Sessions, settings, TimeProvider.System);
+        var loader = new PipelineModelLoader(EngineRegistry.Default, new ModelLocator(Folder), Sessions, settings, TimeProvider.System, NullLogger<PipelineModelLoader>.Instance);
         var entry = new ModelEntry("text-to-speech", "parler-tts/parler-tts-large-v1", Warm: false, Folder);
 
         using var voice = await loader.LoadAsync(entry, 1L << 30, CancellationToken.None);
