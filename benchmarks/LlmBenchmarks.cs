@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Onnx;
 using Livepeer.Runner.Pipelines.Llm;
+using Livepeer.Runner.Pipelines.Llm.Templates;
 using Livepeer.Runner.Testing;
 
 namespace Livepeer.Runner.Benchmarks;
@@ -51,5 +52,16 @@ public class LlmBenchmarks
         for (var i = 0; i < DecodeTokens; i++)
             decoder.Forward(state, [sampler.Next(state.Logits)], CancellationToken.None);
         return state.Logits[0];
+    }
+
+    /// <summary>A whole streamed generation as the route runs it: prompt format, prefill, 64 greedy steps, incremental text.</summary>
+    [Benchmark(Description = "generation of 64 tokens with streaming text (greedy)")]
+    public async Task<int> Generation()
+    {
+        var generation = new LlmGeneration(_model, new LlmRequestOptions([new ChatMessage("user", "Once upon a time")], 0, 1, -1, DecodeTokens));
+        var characters = 0;
+        await foreach (var delta in generation.RunAsync(CancellationToken.None))
+            characters += delta.Text.Length;
+        return characters;
     }
 }
