@@ -25,6 +25,7 @@ internal static class Seq2SeqGreedy
 {
     /// <param name="prompts">One prompt per row, all of one length (the decoder takes no attention mask).</param>
     /// <param name="onToken">Called with (row, token) as each token is chosen, before the next step runs.</param>
+    /// <param name="tap">Extra outputs read after every decoder run; null: none (the decoder fetches nothing more).</param>
     /// <returns>Per row, the tokens generated after the prompt, ending with <paramref name="eosTokenId"/> when it came.</returns>
     public static List<int>[] Generate(
         Seq2SeqDecoder decoder,
@@ -34,20 +35,8 @@ internal static class Seq2SeqGreedy
         int eosTokenId,
         LogitsRule? rule,
         Action<int, int>? onToken,
-        CancellationToken cancellationToken) =>
-        Generate(decoder, encoderHidden, prompts, maxNewTokens, eosTokenId, rule, onToken, tap: null, cancellationToken);
-
-    /// <param name="tap">Extra outputs read after every decoder run; null: none (the decoder fetches nothing more).</param>
-    public static List<int>[] Generate(
-        Seq2SeqDecoder decoder,
-        OrtValue encoderHidden,
-        IReadOnlyList<int[]> prompts,
-        int maxNewTokens,
-        int eosTokenId,
-        LogitsRule? rule,
-        Action<int, int>? onToken,
-        DecoderTap? tap,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        DecoderTap? tap = null)
     {
         var batch = prompts.Count;
         var promptLength = prompts[0].Length;

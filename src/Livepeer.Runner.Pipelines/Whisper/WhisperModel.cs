@@ -170,8 +170,8 @@ public sealed class WhisperModel : ISpeechRecognizer
             Config.EosTokenId,
             (row, logits, generated) => processor.Process(logits, generated, maxTimestampIndex[row]),
             onToken: null,
-            tap,
-            cancellationToken);
+            cancellationToken,
+            tap);
     }
 
     /// <summary>Language detection as openai/whisper does it: the most likely language token after start-of-transcript.</summary>
