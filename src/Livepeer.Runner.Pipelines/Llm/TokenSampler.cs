@@ -14,6 +14,7 @@ public sealed class TokenSampler
     private readonly Random _random;
     private float[] _probabilities = [];
     private int[] _order = [];
+    private PriorityQueue<int, float>? _heap;
 
     public TokenSampler(double temperature, double topP, int topK, long? seed)
     {
@@ -36,13 +37,21 @@ public sealed class TokenSampler
 
         TensorPrimitives.Divide(logits, _temperature, _probabilities);
         TensorPrimitives.SoftMax(_probabilities, _probabilities);
-        for (var i = 0; i < _order.Length; i++)
-            _order[i] = i;
         var probabilities = _probabilities;
-        Array.Sort(_order, (a, b) => probabilities[b].CompareTo(probabilities[a]));
 
         // Keep the top-k, then the smallest prefix whose mass reaches top-p; renormalise by drawing within it.
         var keep = _topK > 0 ? Math.Min(_topK, _order.Length) : _order.Length;
+        if (keep < _order.Length)
+        {
+            SelectTop(keep);
+        }
+        else
+        {
+            for (var i = 0; i < _order.Length; i++)
+                _order[i] = i;
+            Array.Sort(_order, (a, b) => probabilities[b].CompareTo(probabilities[a]));
+        }
+
         float mass = 0;
         var cut = 0;
         while (cut < keep)
@@ -61,5 +70,25 @@ public sealed class TokenSampler
         }
 
         return _order[cut - 1];
+    }
+
+    /// <summary>
+    /// The <paramref name="k"/> most likely tokens into the head of the order, most likely first: one pass with a
+    /// k-element min-heap instead of sorting the whole vocabulary (Parler-TTS samples 9 rows of 1,088 every step).
+    /// </summary>
+    private void SelectTop(int k)
+    {
+        _heap ??= new PriorityQueue<int, float>(k + 1);
+        _heap.Clear();
+        for (var i = 0; i < _probabilities.Length; i++)
+        {
+            if (_heap.Count < k)
+                _heap.Enqueue(i, _probabilities[i]);
+            else if (_heap.TryPeek(out _, out var least) && _probabilities[i] > least)
+                _heap.EnqueueDequeue(i, _probabilities[i]);
+        }
+
+        for (var at = k - 1; at >= 0; at--)
+            _order[at] = _heap.Dequeue();
     }
 }

@@ -121,14 +121,32 @@ public sealed partial class KokoroModel : ISpeechVoice
         return Voices[DefaultVoice];
     }
 
+    /// <summary>
+    /// All the espeak-ng runs of one request together (each is bounded too): the per-clause fallback can start many
+    /// short processes, and a request must not hold the model for long however its text splits.
+    /// </summary>
+    public static readonly TimeSpan PhonemizeBudget = TimeSpan.FromMinutes(1);
+
     /// <exception cref="BadInputException">The text has nothing Kokoro can pronounce.</exception>
+    /// <exception cref="InferenceException">espeak-ng failed, or took longer than <see cref="PhonemizeBudget"/> in all.</exception>
     public async Task<MonoAudio> SpeakAsync(SpeechRequest request, CancellationToken cancellationToken)
     {
         var voice = VoiceFor(request.Description);
         var parts = new List<MonoAudio>();
+        using var phonemizing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        phonemizing.CancelAfter(PhonemizeBudget);
         foreach (var chunk in SentenceChunks.Split(EspeakText.Plain(request.Text), TextChunkChars))
         {
-            var phonemes = await _phonemizer.PhonemizeAsync(chunk, voice.Language, cancellationToken).ConfigureAwait(false);
+            string phonemes;
+            try
+            {
+                phonemes = await _phonemizer.PhonemizeAsync(chunk, voice.Language, phonemizing.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new InferenceException($"espeak-ng took longer than {PhonemizeBudget.TotalSeconds:0} s in all to phonemize this text.", e);
+            }
+
             foreach (var ids in KokoroIdChunks.Split(Vocabulary.Encode(phonemes), MaxPhonemeIds, Vocabulary))
                 parts.Add(new MonoAudio(Synthesize(ids, voice, cancellationToken), SampleRate));
         }
