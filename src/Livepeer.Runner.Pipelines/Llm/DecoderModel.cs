@@ -111,14 +111,13 @@ public sealed class DecoderModel : IDisposable
         var past = state.PastLength;
         var total = past + count;
 
-        var mask = new long[total];
-        Array.Fill(mask, 1L);
+        // The mask is all ones (one sequence, no padding): a prefix of the state's ones, not a new array per token.
         var positions = new long[count];
         for (var i = 0; i < count; i++)
             positions[i] = past + i;
 
         using var inputIds = OrtValue.CreateTensorValueFromMemory(ids.ToArray(), [1, count]);
-        using var attention = OrtValue.CreateTensorValueFromMemory(mask, [1, total]);
+        using var attention = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, state.Ones(total), [1, total]);
         using var positionIds = OrtValue.CreateTensorValueFromMemory(positions, [1, count]);
         var values = new List<OrtValue>(_inputNames.Length) { inputIds, attention };
         if (_hasPositionIds)
@@ -147,6 +146,7 @@ public sealed class DecoderState : IDisposable
 {
     private readonly OrtValue _empty;
     private IDisposableReadOnlyCollection<OrtValue>? _outputs;
+    private long[] _ones = [];
 
     internal DecoderState(DecoderModel model)
     {
@@ -160,6 +160,18 @@ public sealed class DecoderState : IDisposable
     public float[] Logits { get; }
 
     internal OrtValue Past(int index) => _outputs is null ? _empty : _outputs[index + 1];
+
+    /// <summary>An attention mask of <paramref name="length"/> ones, grown (doubling) as the sequence grows.</summary>
+    internal Memory<long> Ones(int length)
+    {
+        if (_ones.Length < length)
+        {
+            _ones = new long[Math.Max(length, _ones.Length * 2)];
+            Array.Fill(_ones, 1L);
+        }
+
+        return _ones.AsMemory(0, length);
+    }
 
     internal void Advance(IDisposableReadOnlyCollection<OrtValue> outputs, int count)
     {
