@@ -17,41 +17,11 @@ public static class FluxLatents
     /// <summary>The latent side for an image side in pixels, as Flux rounds it: 2·⌊pixels/16⌋ (VAE ×8, then packing ×2).</summary>
     public static int LatentSize(int pixels) => 2 * (pixels / 16);
 
-    public static void Pack(ReadOnlySpan<float> latents, int batch, int channels, int height, int width, Span<float> packed)
-    {
-        CheckShape(latents.Length, packed.Length, batch, channels, height, width);
-        var (rows, columns, features) = (height / 2, width / 2, channels * 4);
-        for (var b = 0; b < batch; b++)
-        {
-            for (var c = 0; c < channels; c++)
-            {
-                var plane = latents.Slice(((b * channels) + c) * height * width, height * width);
-                for (var y = 0; y < height; y++)
-                {
-                    for (var x = 0; x < width; x++)
-                        packed[PackedIndex(b, y, x, c, rows, columns, features)] = plane[(y * width) + x];
-                }
-            }
-        }
-    }
+    public static void Pack(ReadOnlySpan<float> latents, int batch, int channels, int height, int width, Span<float> packed) =>
+        Move(latents, packed, toPacked: true, batch, channels, height, width);
 
-    public static void Unpack(ReadOnlySpan<float> packed, int batch, int channels, int height, int width, Span<float> latents)
-    {
-        CheckShape(latents.Length, packed.Length, batch, channels, height, width);
-        var (rows, columns, features) = (height / 2, width / 2, channels * 4);
-        for (var b = 0; b < batch; b++)
-        {
-            for (var c = 0; c < channels; c++)
-            {
-                var plane = latents.Slice(((b * channels) + c) * height * width, height * width);
-                for (var y = 0; y < height; y++)
-                {
-                    for (var x = 0; x < width; x++)
-                        plane[(y * width) + x] = packed[PackedIndex(b, y, x, c, rows, columns, features)];
-                }
-            }
-        }
-    }
+    public static void Unpack(ReadOnlySpan<float> packed, int batch, int channels, int height, int width, Span<float> latents) =>
+        Move(packed, latents, toPacked: false, batch, channels, height, width);
 
     /// <summary>
     /// The transformer's img_ids for a latent of this size: [(H/2)·(W/2), 3], token y·(W/2) + x holding (0, y, x), the
@@ -72,6 +42,31 @@ public static class FluxLatents
         }
 
         return ids;
+    }
+
+    private static void Move(ReadOnlySpan<float> source, Span<float> destination, bool toPacked, int batch, int channels, int height, int width)
+    {
+        CheckShape(source.Length, destination.Length, batch, channels, height, width);
+        var (rows, columns, features) = (height / 2, width / 2, channels * 4);
+        for (var b = 0; b < batch; b++)
+        {
+            for (var c = 0; c < channels; c++)
+            {
+                var plane = ((b * channels) + c) * height * width;
+                for (var y = 0; y < height; y++)
+                {
+                    for (var x = 0; x < width; x++)
+                    {
+                        var latent = plane + (y * width) + x;
+                        var patch = PackedIndex(b, y, x, c, rows, columns, features);
+                        if (toPacked)
+                            destination[patch] = source[latent];
+                        else
+                            destination[latent] = source[patch];
+                    }
+                }
+            }
+        }
     }
 
     // Latent pixel (y, x) of channel c lands in patch (y/2, x/2) at feature c·4 + (y mod 2)·2 + (x mod 2).
