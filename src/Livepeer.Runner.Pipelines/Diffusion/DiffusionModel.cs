@@ -86,7 +86,7 @@ public sealed class DiffusionModel : IDisposable
             throw new ModelLoadException(modelId, $"Model folder of {modelId} has no model_index.json; expected a diffusers/optimum ONNX export.");
         var index = ReadJson(Path.Combine(folder, "model_index.json"));
         var schedulerConfig = SchedulerConfigReader.Load(Path.Combine(folder, "scheduler", "scheduler_config.json"), modelId);
-        _ = SchedulerFactory.Create(schedulerConfig, modelId); // refuse an unsupported scheduler at load, not per request
+        _ = SchedulerFactory.CreateForUnet(schedulerConfig, modelId); // refuse an unsupported scheduler at load, not per request
 
         var isXl = Directory.Exists(Path.Combine(folder, "text_encoder_2"));
         var hasEncoder = File.Exists(Graph(folder, "vae_encoder"));

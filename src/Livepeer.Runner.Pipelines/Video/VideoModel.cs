@@ -46,7 +46,7 @@ public sealed class VideoModel : IDisposable
     public static async Task<VideoModel> LoadAsync(string modelId, string folder, OnnxSessionFactory sessions)
     {
         var schedulerConfig = SchedulerConfigReader.Load(Path.Combine(folder, "scheduler", "scheduler_config.json"), modelId);
-        _ = SchedulerFactory.Create(schedulerConfig, modelId); // refuse an unsupported scheduler at load, not per request
+        _ = SchedulerFactory.CreateForUnet(schedulerConfig, modelId); // refuse an unsupported scheduler at load, not per request
         string[] components = ["image_encoder", "unet", "vae_encoder", "vae_decoder"];
         var paths = components.Select(c => Graph(folder, c)).ToList();
         foreach (var path in paths.Where(p => !File.Exists(p)))

@@ -10,4 +10,5 @@ public static class SchedulerClassNames
     public const string DpmSolverMultistep = "DPMSolverMultistepScheduler";
     public const string Lcm = "LCMScheduler";
     public const string Ddpm = "DDPMScheduler";
+    public const string FlowMatchEuler = "FlowMatchEulerDiscreteScheduler";
 }

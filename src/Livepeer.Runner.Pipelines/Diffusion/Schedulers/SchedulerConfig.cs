@@ -21,6 +21,9 @@ public enum DpmSolverType { Midpoint, Heun }
 
 public enum DdpmVarianceType { FixedSmall, FixedLarge }
 
+/// <summary>The flow-matching resolution shift: e^μ/(e^μ + (1/σ − 1)) or μ/(μ + (1/σ − 1)).</summary>
+public enum TimeShiftType { Exponential, Linear }
+
 /// <summary>
 /// A diffusers <c>scheduler_config.json</c>, with every key a scheduler here reads. Keys the file leaves out take the
 /// default of the diffusers class it names (those differ per class: DDIM clips and sets alpha to one, Euler spaces by
@@ -61,4 +64,25 @@ public sealed record SchedulerConfig
     public DdpmVarianceType VarianceType { get; init; } = DdpmVarianceType.FixedSmall;
     public bool Thresholding { get; init; }
     public bool RescaleBetasZeroSnr { get; init; }
+
+    // Flow matching (FlowMatchEulerDiscreteScheduler: Flux, SD3/3.5). The defaults are that class's own.
+
+    /// <summary>The static shift σ' = s·σ/(1 + (s − 1)·σ): 1 for FLUX.1-schnell, 3 for SD3/3.5.</summary>
+    public double Shift { get; init; } = 1.0;
+
+    /// <summary>Shift by the image's token count instead (FLUX.1-dev): μ is linear in it between the two anchors below.</summary>
+    public bool UseDynamicShifting { get; init; }
+    public double BaseShift { get; init; } = 0.5;
+    public double MaxShift { get; init; } = 1.15;
+    public int BaseImageSeqLen { get; init; } = 256;
+    public int MaxImageSeqLen { get; init; } = 4096;
+    public TimeShiftType TimeShiftType { get; init; } = TimeShiftType.Exponential;
+
+    /// <summary>When set, the shifted schedule is stretched so its last σ is this value (LTX-Video).</summary>
+    public double? ShiftTerminal { get; init; }
+
+    public bool InvertSigmas { get; init; }
+    public bool StochasticSampling { get; init; }
+    public bool UseExponentialSigmas { get; init; }
+    public bool UseBetaSigmas { get; init; }
 }

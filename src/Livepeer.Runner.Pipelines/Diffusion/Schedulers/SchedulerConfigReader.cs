@@ -71,6 +71,18 @@ public static class SchedulerConfigReader
             VarianceType = keys.Enum("variance_type", VarianceTypes) ?? defaults.VarianceType,
             Thresholding = keys.Bool("thresholding") ?? defaults.Thresholding,
             RescaleBetasZeroSnr = keys.Bool("rescale_betas_zero_snr") ?? defaults.RescaleBetasZeroSnr,
+            Shift = keys.Double("shift") ?? defaults.Shift,
+            UseDynamicShifting = keys.Bool("use_dynamic_shifting") ?? defaults.UseDynamicShifting,
+            BaseShift = keys.Double("base_shift") ?? defaults.BaseShift,
+            MaxShift = keys.Double("max_shift") ?? defaults.MaxShift,
+            BaseImageSeqLen = keys.Int("base_image_seq_len") ?? defaults.BaseImageSeqLen,
+            MaxImageSeqLen = keys.Int("max_image_seq_len") ?? defaults.MaxImageSeqLen,
+            TimeShiftType = keys.Enum("time_shift_type", TimeShiftTypes) ?? defaults.TimeShiftType,
+            ShiftTerminal = keys.Double("shift_terminal"),
+            InvertSigmas = keys.Bool("invert_sigmas") ?? defaults.InvertSigmas,
+            StochasticSampling = keys.Bool("stochastic_sampling") ?? defaults.StochasticSampling,
+            UseExponentialSigmas = keys.Bool("use_exponential_sigmas") ?? defaults.UseExponentialSigmas,
+            UseBetaSigmas = keys.Bool("use_beta_sigmas") ?? defaults.UseBetaSigmas,
         };
     }
 
@@ -128,6 +140,11 @@ public static class SchedulerConfigReader
     private static readonly Dictionary<string, DpmSolverType> SolverTypes = new()
     {
         ["midpoint"] = DpmSolverType.Midpoint, ["heun"] = DpmSolverType.Heun,
+    };
+
+    private static readonly Dictionary<string, TimeShiftType> TimeShiftTypes = new()
+    {
+        ["exponential"] = TimeShiftType.Exponential, ["linear"] = TimeShiftType.Linear,
     };
 
     private static readonly Dictionary<string, DdpmVarianceType> VarianceTypes = new()

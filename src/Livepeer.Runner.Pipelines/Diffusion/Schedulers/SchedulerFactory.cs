@@ -8,9 +8,24 @@ public static class SchedulerFactory
     public static IDiffusionScheduler Load(string configPath, string modelId) =>
         Create(SchedulerConfigReader.Load(configPath, modelId), modelId);
 
+    /// <summary>
+    /// <see cref="Create"/> for a UNet pipeline, which predicts noise or velocity in the DDPM sense: the flow-matching
+    /// class belongs to diffusion transformers (Flux, SD3) and would denoise a UNet's output wrongly, so it is refused.
+    /// </summary>
+    public static IDiffusionScheduler CreateForUnet(SchedulerConfig config, string modelId) =>
+        config.ClassName == SchedulerClassNames.FlowMatchEuler
+            ? throw new ModelLoadException(modelId,
+                $"Scheduler '{config.ClassName}' drives diffusion transformers (Flux, SD3), not a UNet pipeline.")
+            : Create(config, modelId);
+
     public static IDiffusionScheduler Create(SchedulerConfig config, string modelId)
     {
         RejectUnsupported(config, modelId);
+
+        // Flow matching has no β schedule: σ runs linearly from 1 to 0 before its shift.
+        if (config.ClassName == SchedulerClassNames.FlowMatchEuler)
+            return new FlowMatchEulerScheduler(config);
+
         var schedule = NoiseSchedule.From(config, modelId);
         return config.ClassName switch
         {
@@ -29,7 +44,7 @@ public static class SchedulerFactory
     public static IReadOnlyList<string> Supported { get; } =
     [
         SchedulerClassNames.EulerDiscrete, SchedulerClassNames.EulerAncestral, SchedulerClassNames.Ddim, SchedulerClassNames.Pndm,
-        SchedulerClassNames.DpmSolverMultistep, SchedulerClassNames.Lcm, SchedulerClassNames.Ddpm,
+        SchedulerClassNames.DpmSolverMultistep, SchedulerClassNames.Lcm, SchedulerClassNames.Ddpm, SchedulerClassNames.FlowMatchEuler,
     ];
 
     /// <summary>Options diffusers offers that these schedulers do not implement: refuse them rather than run something else.</summary>
@@ -46,9 +61,23 @@ public static class SchedulerFactory
                 $"DPM-Solver order {config.SolverOrder} is not supported (orders 1 and 2 are)",
             { ClassName: SchedulerClassNames.DpmSolverMultistep, AlgorithmType: DpmAlgorithm.DpmSolver, FinalSigmasType: FinalSigmasType.Zero } =>
                 "algorithm_type 'dpmsolver' needs final_sigmas_type 'sigma_min' (diffusers refuses it too)",
+            { ClassName: SchedulerClassNames.FlowMatchEuler } => FlowMatchProblem(config),
             _ => null,
         };
         if (problem is not null)
             throw new ModelLoadException(modelId, $"Scheduler '{config.ClassName}': {problem}.");
     }
+
+    private static string? FlowMatchProblem(SchedulerConfig config) => config switch
+    {
+        { StochasticSampling: true } => "stochastic_sampling is not supported",
+        { InvertSigmas: true } => "invert_sigmas (Mochi) is not supported",
+        { UseKarrasSigmas: true } or { UseExponentialSigmas: true } or { UseBetaSigmas: true } =>
+            "Karras, exponential and beta sigmas are not supported for flow matching",
+        { UseDynamicShifting: false, Shift: <= 0 } => $"shift must be positive, got {config.Shift}",
+        { UseDynamicShifting: true, MaxImageSeqLen: var max, BaseImageSeqLen: var b } when max == b =>
+            "base_image_seq_len and max_image_seq_len must differ for dynamic shifting",
+        { ShiftTerminal: >= 1 } => $"shift_terminal must be below 1, got {config.ShiftTerminal}",
+        _ => null,
+    };
 }

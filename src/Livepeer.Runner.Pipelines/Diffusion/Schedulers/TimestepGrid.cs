@@ -49,13 +49,27 @@ internal static class TimestepGrid
     /// </summary>
     public static int SkippedSteps(int steps, double strength)
     {
+        CheckStrength(strength);
+        return KeepingOne(steps, steps - Math.Min((int)(steps * strength), steps), strength);
+    }
+
+    /// <summary>
+    /// The flow-matching img2img pipelines' (Flux, SD3) rule instead: they skip ⌊max(steps − min(steps·strength, steps), 0)⌋.
+    /// </summary>
+    public static int SkippedFlowSteps(int steps, double strength)
+    {
+        CheckStrength(strength);
+        return KeepingOne(steps, (int)Math.Max(steps - Math.Min(steps * strength, steps), 0), strength);
+    }
+
+    private static void CheckStrength(double strength)
+    {
         if (!(strength is >= 0 and <= 1))
             throw new BadInputException($"strength must be between 0 and 1, got {strength}.");
-        var kept = Math.Min((int)(steps * strength), steps);
-        if (kept < 1)
-            throw new BadInputException($"strength {strength} leaves none of the {steps} inference steps to run.");
-        return steps - kept;
     }
+
+    private static int KeepingOne(int steps, int skipped, double strength) =>
+        skipped < steps ? skipped : throw new BadInputException($"strength {strength} leaves none of the {steps} inference steps to run.");
 
     public static void ValidateSteps(int steps, SchedulerConfig config)
     {
