@@ -42,12 +42,35 @@ public sealed class LoraModuleIndex
     /// <summary>Whether the base model has the dotted module path.</summary>
     public bool Contains(LoraComponent component, string modulePath) => _paths.Contains((component, modulePath));
 
-    /// <summary>The dotted path kohya's <paramref name="kohyaName"/> names; throws when none or several do.</summary>
+    /// <summary>
+    /// The dotted path kohya's <paramref name="kohyaName"/> names; throws when none or several do. UNet names in the
+    /// original SD block layout (<see cref="KohyaSgmNames"/>) are first rewritten to diffusers' layout, with the
+    /// layers per block counted from the base model's <c>down_blocks.0.resnets</c>.
+    /// </summary>
     public string Resolve(LoraComponent component, string kohyaName)
     {
-        if (!_byKohyaName.TryGetValue((component, kohyaName), out var path))
+        var lookupName = kohyaName;
+        if (component == LoraComponent.Unet && KohyaSgmNames.IsSgm(kohyaName))
+        {
+            lookupName = KohyaSgmNames.ToDiffusers(kohyaName, UnetLayersPerBlock()) ?? throw new SafetensorsFormatException(
+                $"Kohya module '{kohyaName}' has no diffusers counterpart in the SD block layout this runner maps.");
+        }
+
+        if (!_byKohyaName.TryGetValue((component, lookupName), out var path))
             throw new SafetensorsFormatException($"Kohya module '{kohyaName}' names no {component} module of the base model.");
         return path ?? throw new SafetensorsFormatException(
             $"Kohya module '{kohyaName}' is ambiguous: several {component} modules of the base model join to that name.");
+    }
+
+    private int UnetLayersPerBlock()
+    {
+        const string prefix = "down_blocks.0.resnets.";
+        var layers = _paths
+            .Where(p => p.Item1 == LoraComponent.Unet && p.Item2.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(p => p.Item2[prefix.Length..].Split('.')[0])
+            .Distinct(StringComparer.Ordinal)
+            .Count();
+        return layers > 0 ? layers : throw new SafetensorsFormatException(
+            "Kohya names in the SD block layout need the base UNet's down_blocks.0.resnets modules to count its layers per block.");
     }
 }
