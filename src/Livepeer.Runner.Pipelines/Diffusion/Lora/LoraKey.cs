@@ -86,11 +86,12 @@ public readonly record struct LoraKey(LoraComponent Component, string Module, Lo
         {
             if (!name.StartsWith(prefix, StringComparison.Ordinal))
                 continue;
+            var rest = isKohya ? name[prefix.Length..] : LegacyDiffusersNames.Modernize(name[prefix.Length..], component);
             foreach (var (suffix, role) in suffixes)
             {
-                if (name.Length > prefix.Length + suffix.Length && name.EndsWith(suffix, StringComparison.Ordinal))
+                if (rest.Length > suffix.Length && rest.EndsWith(suffix, StringComparison.Ordinal))
                 {
-                    key = new LoraKey(component, name[prefix.Length..^suffix.Length], role, isKohya);
+                    key = new LoraKey(component, rest[..^suffix.Length], role, isKohya);
                     return true;
                 }
             }
