@@ -1,0 +1,8 @@
+namespace Livepeer.Runner.Pipelines.Diffusion.Lora;
+
+/// <summary>
+/// A safetensors file (or the LoRA inside it) is malformed or unusable: truncated, a hostile header, an unknown
+/// dtype, keys that name no module. The message says what is wrong; the LoRA route maps it to the contract's own
+/// message later (RUNNER-CONTRACT §5.2), so nothing matches on this text.
+/// </summary>
+public sealed class SafetensorsFormatException(string message, Exception? inner = null) : Exception(message, inner);
