@@ -43,7 +43,9 @@ internal sealed class ModelPuller(HubClient hub, HubCache cache, IPullProgress p
                 ? $"No file of {request.Repo} at {tree.Commit} matches {string.Join(" ", request.Includes)}."
                 : $"{request.Repo} at {tree.Commit} has no ONNX graphs or configuration files this runner reads; see the catalog (models/catalog.json) for an export.");
 
-        await Parallel.ForEachAsync(selection.Files, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
+        // Files with the same content share one blob (two identical config.json files): fetch it once, or two downloads
+        // would write one .incomplete file at the same time.
+        await Parallel.ForEachAsync(selection.Files.DistinctBy(f => f.Etag), new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
             (file, token) => new ValueTask(FetchAsync(tree, id, file, token))).ConfigureAwait(false);
 
         foreach (var file in selection.Files)

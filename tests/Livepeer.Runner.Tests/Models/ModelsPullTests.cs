@@ -64,6 +64,9 @@ public sealed class ModelsPullTests : IAsyncLifetime
         Assert.Equal(_sd15.Files.Select(f => f.Etag).Distinct().Order(StringComparer.Ordinal),
             Directory.EnumerateFiles(Path.Combine(folder, "blobs")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Contains(_hub.Seen, r => r.PathAndQuery.Contains("cursor=", StringComparison.Ordinal)); // the tree came in pages
+        // Identical files (the VAE encoder's and decoder's config.json) are one blob, fetched once.
+        Assert.True(_sd15.Files.Count > _sd15.Files.Select(f => f.Etag).Distinct().Count(), "the fixture repo should hold two identical files");
+        Assert.Equal(_sd15.Files.Select(f => f.Etag).Distinct().Count(), _hub.Seen.Count(r => r.PathAndQuery.Contains("/resolve/", StringComparison.Ordinal)));
     }
 
     [Fact]
