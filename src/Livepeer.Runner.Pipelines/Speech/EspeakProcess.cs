@@ -15,6 +15,25 @@ internal sealed record EspeakRun(int ExitCode, byte[] Stdout, bool StdoutOverflo
 /// </summary>
 internal static class EspeakProcess
 {
+    /// <summary>Text as espeak-ng's <c>--stdin</c> takes it: UTF-8 with a trailing newline (its reader may drop the last byte as the line's end).</summary>
+    public static byte[] Stdin(string text) => Encoding.UTF8.GetBytes(text + "\n");
+
+    /// <summary>One run on request text, within <paramref name="options"/>' executable and time limit.</summary>
+    /// <exception cref="EngineUnavailableException">espeak-ng cannot be started.</exception>
+    /// <exception cref="InferenceException">It did not finish within <see cref="EspeakOptions.Timeout"/>.</exception>
+    public static async Task<EspeakRun> RunOnTextAsync(
+        EspeakOptions options, IReadOnlyList<string> arguments, byte[] stdin, long stdoutLimit, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await RunAsync(options.ExecutablePath, arguments, stdin, stdoutLimit, options.Timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException e)
+        {
+            throw new InferenceException(e.Message, e);
+        }
+    }
+
     /// <exception cref="EngineUnavailableException">espeak-ng cannot be started.</exception>
     /// <exception cref="TimeoutException">It did not finish within <paramref name="timeout"/>.</exception>
     public static async Task<EspeakRun> RunAsync(

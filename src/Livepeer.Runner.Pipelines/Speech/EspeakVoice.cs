@@ -83,19 +83,10 @@ public sealed partial class EspeakVoice : ISpeechVoice
     /// <exception cref="InferenceException">espeak-ng failed or timed out on this text.</exception>
     public async Task<MonoAudio> SpeakAsync(string text, CancellationToken cancellationToken)
     {
-        // A trailing newline: espeak-ng's --stdin reader may drop the last byte as the line's end.
-        var input = Encoding.UTF8.GetBytes(EspeakText.Plain(text) + "\n");
         var maxPcmBytes = (long)(Options.MaxDuration.TotalSeconds * SampleRate) * sizeof(short);
         string[] arguments = ["-b", "1", "-v", Name, "--stdin", "--stdout"];
-        EspeakRun run;
-        try
-        {
-            run = await EspeakProcess.RunAsync(Options.ExecutablePath, arguments, input, maxPcmBytes + WavHeaderAllowance, Options.Timeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException e)
-        {
-            throw new InferenceException(e.Message, e);
-        }
+        var run = await EspeakProcess.RunOnTextAsync(
+            Options, arguments, EspeakProcess.Stdin(EspeakText.Plain(text)), maxPcmBytes + WavHeaderAllowance, cancellationToken).ConfigureAwait(false);
 
         if (run.StdoutOverflowed)
             throw new BadInputException($"The speech would be longer than {Options.MaxDuration.TotalMinutes:0} minutes; send shorter text.");

@@ -82,18 +82,9 @@ public sealed partial class KokoroPhonemizer(EspeakOptions options)
     /// <summary>espeak-ng's IPA for <paramref name="input"/>: one line per clause, trimmed, language-switch flags removed.</summary>
     private async Task<List<string>> IpaLinesAsync(string input, string language, CancellationToken cancellationToken)
     {
-        // A trailing newline: espeak-ng's --stdin reader may drop the last byte as the line's end.
-        var bytes = Encoding.UTF8.GetBytes(input + "\n");
+        var bytes = EspeakProcess.Stdin(input);
         string[] arguments = ["-q", "-b", "1", "--ipa", "-v", language, "--stdin"];
-        EspeakRun run;
-        try
-        {
-            run = await EspeakProcess.RunAsync(options.ExecutablePath, arguments, bytes, MinOutputBytes + 32L * bytes.Length, options.Timeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException e)
-        {
-            throw new InferenceException(e.Message, e);
-        }
+        var run = await EspeakProcess.RunOnTextAsync(options, arguments, bytes, MinOutputBytes + 32L * bytes.Length, cancellationToken).ConfigureAwait(false);
 
         if (run.ExitCode != 0 || run.StdoutOverflowed)
             throw new InferenceException($"espeak-ng could not phonemize the text (exit code {run.ExitCode})", new InvalidOperationException(run.Stderr));
