@@ -15,6 +15,9 @@ public sealed class ModelLocator(string modelDir)
 
     public string Root => _root;
 
+    /// <summary>A repository's folder name in the Hugging Face cache: <c>models--org--name</c>.</summary>
+    public static string CacheFolderName(string modelId) => "models--" + modelId.Replace("/", "--", StringComparison.Ordinal);
+
     public string Locate(ModelEntry entry)
     {
         if (entry.Path is { } configured)
@@ -27,7 +30,7 @@ public sealed class ModelLocator(string modelDir)
         if (!ModelIdRules.IsSafe(entry.ModelId))
             throw new ModelLoadException(entry.ModelId, $"'{entry.ModelId}' is not a valid model id.");
 
-        var cacheFolder = Inside(Path.Combine(_root, "models--" + entry.ModelId.Replace("/", "--", StringComparison.Ordinal)));
+        var cacheFolder = Inside(Path.Combine(_root, CacheFolderName(entry.ModelId)));
         if (Snapshot(cacheFolder) is { } snapshot)
             return snapshot;
 

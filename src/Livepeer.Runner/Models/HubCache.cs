@@ -1,4 +1,5 @@
 using Livepeer.Runner.Core.Configuration;
+using Livepeer.Runner.Core.Models;
 
 namespace Livepeer.Runner.Models;
 
@@ -16,7 +17,7 @@ internal sealed class HubCache(string root)
     {
         if (!ModelIdRules.IsSafe(repo) || !repo.Contains('/', StringComparison.Ordinal))
             throw new HubException($"'{repo}' is not a Hugging Face repository id (org/name).");
-        return Path.Combine(Root, "models--" + repo.Replace("/", "--", StringComparison.Ordinal));
+        return Path.Combine(Root, ModelLocator.CacheFolderName(repo));
     }
 
     public string Blob(string repo, string etag) => Path.Combine(RepoFolder(repo), "blobs", etag);
