@@ -42,16 +42,19 @@ public sealed class LogMelSpectrogram
     public float[] Compute(ReadOnlySpan<float> samples)
     {
         var features = new float[MelBins * Frames];
-        Compute(Padded(samples), features);
+        Compute(samples, features, 0);
         return features;
     }
 
-    /// <summary>Writes <c>[MelBins, 3000]</c> into <paramref name="features"/>; samples beyond 30 s are ignored, short audio is zero-padded.</summary>
-    public void Compute(ReadOnlySpan<float> samples, Span<float> features)
+    /// <summary>
+    /// Writes <c>[MelBins, 3000]</c> into <paramref name="features"/> from <paramref name="offset"/> (one window of a
+    /// batch); samples beyond 30 s are ignored, short audio is zero-padded.
+    /// </summary>
+    public void Compute(ReadOnlySpan<float> samples, float[] features, int offset)
     {
-        if (features.Length != MelBins * Frames)
-            throw new ArgumentException($"features must hold {MelBins}x{Frames} values.", nameof(features));
-        Compute(samples).CopyTo(features);
+        if (offset < 0 || features.Length - offset < MelBins * Frames)
+            throw new ArgumentException($"features must hold {MelBins}x{Frames} values from offset {offset}.", nameof(features));
+        Compute(Padded(samples), features, offset);
     }
 
     /// <summary>The window padded or trimmed to 30 s, then reflect-padded by n_fft/2 on each side (torch.stft center=True).</summary>
@@ -70,7 +73,7 @@ public sealed class LogMelSpectrogram
     }
 
     /// <summary>The blocks of frames run in parallel, each with its own FFT scratch, writing disjoint frames of <paramref name="features"/>.</summary>
-    private void Compute(float[] padded, float[] features)
+    private void Compute(float[] padded, float[] features, int offset)
     {
         Parallel.For(0, (Frames + FramesPerBlock - 1) / FramesPerBlock, block =>
         {
@@ -82,16 +85,17 @@ public sealed class LogMelSpectrogram
             {
                 TensorPrimitives.Multiply(padded.AsSpan(t * HopLength, FftLength), HannWindow, windowed);
                 fft.Power(windowed, power);
-                _filters.Apply(power, features, t, Frames);
+                _filters.Apply(power, features, offset, t, Frames);
             }
         });
 
-        TensorPrimitives.Max(features, 1e-10f, features);
-        TensorPrimitives.Log10(features, features);
-        var floor = TensorPrimitives.Max(features) - 8f;
-        TensorPrimitives.Max(features, floor, features);
-        TensorPrimitives.Add(features, 4f, features);
-        TensorPrimitives.Multiply(features, 0.25f, features);
+        var window = features.AsSpan(offset, MelBins * Frames);
+        TensorPrimitives.Max(window, 1e-10f, window);
+        TensorPrimitives.Log10(window, window);
+        var floor = TensorPrimitives.Max(window) - 8f;
+        TensorPrimitives.Max(window, floor, window);
+        TensorPrimitives.Add(window, 4f, window);
+        TensorPrimitives.Multiply(window, 0.25f, window);
     }
 
     /// <summary>Each filter's non-zero run of weights: filter m covers bins [Start[m], Start[m] + Length[m]).</summary>
@@ -122,11 +126,11 @@ public sealed class LogMelSpectrogram
             _weights = [.. weights];
         }
 
-        /// <summary>Writes frame <paramref name="frame"/>'s mel values into <paramref name="features"/> (<c>[melBins, frames]</c>).</summary>
-        public void Apply(ReadOnlySpan<float> power, float[] features, int frame, int frames)
+        /// <summary>Writes frame <paramref name="frame"/>'s mel values into <paramref name="features"/> (<c>[melBins, frames]</c> from <paramref name="offset"/>).</summary>
+        public void Apply(ReadOnlySpan<float> power, float[] features, int offset, int frame, int frames)
         {
             for (var m = 0; m < _start.Length; m++)
-                features[(m * frames) + frame] = TensorPrimitives.Dot(_weights.AsSpan(_offset[m], _length[m]), power.Slice(_start[m], _length[m]));
+                features[offset + (m * frames) + frame] = TensorPrimitives.Dot(_weights.AsSpan(_offset[m], _length[m]), power.Slice(_start[m], _length[m]));
         }
     }
 

@@ -133,7 +133,7 @@ public sealed class WhisperModel : ISpeechRecognizer
         var featureSize = Config.MelBins * LogMelSpectrogram.Frames;
         var features = new float[batch * featureSize];
         for (var b = 0; b < batch; b++)
-            _mel.Compute(samples.AsSpan(windows[b].Start, windows[b].Length), features.AsSpan(b * featureSize, featureSize));
+            _mel.Compute(samples.AsSpan(windows[b].Start, windows[b].Length), features, b * featureSize);
 
         using var featureValue = OrtValue.CreateTensorValueFromMemory(features, [batch, Config.MelBins, LogMelSpectrogram.Frames]);
         // The encoder's states only feed the decoder: on a GPU they stay there for every decoder step.
