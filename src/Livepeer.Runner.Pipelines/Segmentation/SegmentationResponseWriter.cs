@@ -12,8 +12,6 @@ namespace Livepeer.Runner.Pipelines.Segmentation;
 /// </summary>
 public static class SegmentationResponseWriter
 {
-    public const string ContentType = "application/json";
-
     /// <summary>Values per block: about 0.3–0.7 MB of text, large enough to amortise a parallel step.</summary>
     private const int BlockValues = 16 * 1024;
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.IO.Pipelines;
+using Livepeer.Runner.Http;
 using Livepeer.Runner.Pipelines.Media;
 
 namespace Livepeer.Runner.Contract;
@@ -21,13 +22,13 @@ internal static class MediaReplies
     private const int ChunkBytes = 3 * 256 * 1024;
 
     public static IResult Images(IReadOnlyList<EncodedMedia> images) =>
-        new MediaResult((writer, cancellationToken) => WriteImagesAsync(writer, images, cancellationToken));
+        new StreamedJson((writer, cancellationToken) => WriteImagesAsync(writer, images, cancellationToken));
 
     public static IResult Video(IReadOnlyList<RgbImage> frames, long seed, bool nsfw, int compressionLevel) =>
-        new MediaResult((writer, cancellationToken) => WriteVideoAsync(writer, frames, seed, nsfw, compressionLevel, cancellationToken));
+        new StreamedJson((writer, cancellationToken) => WriteVideoAsync(writer, frames, seed, nsfw, compressionLevel, cancellationToken));
 
     public static IResult Audio(byte[] wav) =>
-        new MediaResult((writer, cancellationToken) => WriteAudioAsync(writer, wav, cancellationToken));
+        new StreamedJson((writer, cancellationToken) => WriteAudioAsync(writer, wav, cancellationToken));
 
     /// <summary><c>{"images":[{"url":"data:image/png;base64,…","seed":…,"nsfw":…},…]}</c></summary>
     public static async Task WriteImagesAsync(PipeWriter writer, IReadOnlyList<EncodedMedia> images, CancellationToken cancellationToken)
@@ -116,20 +117,5 @@ internal static class MediaReplies
         for (var i = 0; i < text.Length; i++)
             span[i] = (byte)text[i];
         writer.Advance(text.Length);
-    }
-
-    /// <summary>A 200 <c>application/json</c> reply whose body the writer produces.</summary>
-    private sealed class MediaResult(Func<PipeWriter, CancellationToken, Task> write) : IResult, IStatusCodeHttpResult, IContentTypeHttpResult
-    {
-        public int? StatusCode => StatusCodes.Status200OK;
-
-        public string ContentType => "application/json";
-
-        public Task ExecuteAsync(HttpContext context)
-        {
-            context.Response.StatusCode = StatusCodes.Status200OK;
-            context.Response.ContentType = ContentType;
-            return write(context.Response.BodyWriter, context.RequestAborted);
-        }
     }
 }

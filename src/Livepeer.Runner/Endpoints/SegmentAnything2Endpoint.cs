@@ -54,7 +54,7 @@ internal static class SegmentAnything2Endpoint
         {
             Check = static (call, request) => _ = request.Prompt,
             RunAsync = async (call, request, model) =>
-                new MasksReply(await segmentation.RunAsync(call.Lease(model), request.Image.Content, request.Prompt, call.Aborted)),
+                MasksReply(await segmentation.RunAsync(call.Lease(model), request.Image.Content, request.Prompt, call.Aborted)),
             Describe = route => route.DocumentsBody<SegmentAnything2Request>("multipart/form-data").Produces<MasksResponse>(),
         };
     }
@@ -70,15 +70,6 @@ internal static class SegmentAnything2Endpoint
     /// The contract's MasksResponse written straight to the response body as it is formatted (three masks of a 1024²
     /// image are tens of MB of Python float text), never built as one string.
     /// </summary>
-    private sealed class MasksReply(SegmentationResult result) : IResult, IStatusCodeHttpResult
-    {
-        public int? StatusCode => StatusCodes.Status200OK;
-
-        public Task ExecuteAsync(HttpContext context)
-        {
-            context.Response.StatusCode = StatusCodes.Status200OK;
-            context.Response.ContentType = SegmentationResponseWriter.ContentType;
-            return SegmentationResponseWriter.WriteAsync(result, context.Response.BodyWriter, context.RequestAborted);
-        }
-    }
+    private static IResult MasksReply(SegmentationResult result) =>
+        new StreamedJson((writer, cancellationToken) => SegmentationResponseWriter.WriteAsync(result, writer, cancellationToken));
 }
