@@ -5,6 +5,13 @@ namespace Livepeer.Runner.Pipelines;
 /// <summary>Reads the JSON side files of a model folder (config.json, generation_config.json, tokenizer files).</summary>
 internal static class ModelFolderJson
 {
+    /// <summary>
+    /// The failures of reading a model folder's side files that mean "these files are unusable" (missing or unreadable,
+    /// bad JSON, a field absent or of the wrong kind): a loader turns them into a <c>ModelLoadException</c> naming the folder.
+    /// </summary>
+    public static bool IsUnreadable(Exception e) =>
+        e is IOException or JsonException or InvalidDataException or KeyNotFoundException or InvalidOperationException or FormatException;
+
     /// <summary>The file's root element, or null when the model does not ship that file.</summary>
     public static JsonElement? Read(string path)
     {

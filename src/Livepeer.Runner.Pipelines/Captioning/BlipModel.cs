@@ -102,7 +102,7 @@ public sealed class BlipModel : IDisposable
             processor = BlipImageProcessor.Load(Path.Combine(folder, "preprocessor_config.json"));
             tokenizer = BertWordPieceTokenizer.Load(folder);
         }
-        catch (Exception e) when (e is IOException or JsonException or InvalidDataException or KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (Exception e) when (ModelFolderJson.IsUnreadable(e))
         {
             throw new ModelLoadException(modelId, $"{modelId}: could not read the BLIP files in '{folder}': {e.Message}", e);
         }

@@ -86,7 +86,7 @@ public sealed class ParlerTtsVoice : ISpeechVoice
             config = ParlerConfig.From(json, ModelFolderJson.Read(Path.Combine(folder, "generation_config.json")));
             tokenizer = UnigramTokenizer.Load(Path.Combine(folder, "tokenizer.json"));
         }
-        catch (Exception e) when (e is IOException or JsonException or InvalidDataException or KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (Exception e) when (ModelFolderJson.IsUnreadable(e))
         {
             throw new ModelLoadException(modelId, $"{modelId}: could not read the Parler-TTS files in '{folder}': {e.Message}", e);
         }
