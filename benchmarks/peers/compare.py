@@ -41,23 +41,10 @@ def pillow(runs):
 
 
 def torch_logmel(runs, bins):
-    import numpy as np
     import torch
     import logmel_peer
     torch.set_num_threads(os.cpu_count() or 1)
-    rng = np.random.default_rng(1)
-    i = np.arange(480000)
-    audio = torch.from_numpy((np.sin(i * 0.01) * 0.3 + rng.random(480000) * 0.1).astype(np.float32))
-    window = torch.hann_window(400)
-    filters = logmel_peer.slaney_mel(bins)
-    logmel_peer.log_mel(audio, filters, window)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        logmel_peer.log_mel(audio, filters, window)
-        times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    return times[0], times[len(times) // 2]
+    return logmel_peer.timed(bins, runs)
 
 
 def llama2c(folder, runs):
