@@ -27,6 +27,7 @@ import common  # noqa: E402
 import blip  # noqa: E402
 import diffusion  # noqa: E402
 import llm  # noqa: E402
+import lora  # noqa: E402
 import sam2  # noqa: E402
 import svd  # noqa: E402
 import tts  # noqa: E402
@@ -35,7 +36,7 @@ import whisper  # noqa: E402
 ROOT = os.path.normpath(os.path.join(HERE, "..", "..", "models", "tiny"))
 
 FIXTURES = {}
-for family in (diffusion, svd, whisper, blip, sam2, tts, llm):
+for family in (diffusion, lora, svd, whisper, blip, sam2, tts, llm):
     FIXTURES.update(family.FIXTURES)
 
 
