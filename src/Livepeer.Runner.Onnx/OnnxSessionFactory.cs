@@ -74,9 +74,24 @@ public sealed class OnnxSessionFactory
 
     /// <summary>Opens a session on the chosen provider; a file ONNX Runtime cannot read becomes a <see cref="ModelLoadException"/>.</summary>
     /// <param name="threads">How its CPU kernels run: on the shared pool of intra-op threads, or on the calling thread alone.</param>
-    public InferenceSession Create(string modelId, string onnxPath, SessionThreads threads = SessionThreads.Pool)
+    public InferenceSession Create(string modelId, string onnxPath, SessionThreads threads = SessionThreads.Pool) =>
+        Create(modelId, onnxPath, [], threads);
+
+    /// <summary>
+    /// As <see cref="Create(string, string, SessionThreads)"/>, with some initializers replaced by
+    /// <paramref name="initializers"/> (ONNX Runtime's <c>AddInitializer</c>: the graph's own values of those names are
+    /// not used). The values must outlive the session. ONNX Runtime puts such values in place only after its graph
+    /// optimizations, and some of those read weights and write new ones (the CPU provider's NCHWc transform reorders
+    /// every Conv weight; constant folding, Conv fusions and attention fusion do too), so a replaced weight they touched
+    /// would be silently ignored: a session with replacements runs its graph unoptimized.
+    /// </summary>
+    public InferenceSession Create(string modelId, string onnxPath, IReadOnlyList<(string Name, OrtValue Value)> initializers, SessionThreads threads = SessionThreads.Pool)
     {
         using var options = CreateOptions(MemoryLimitFor(onnxPath), threads);
+        if (initializers.Count > 0)
+            options.GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL;
+        foreach (var (name, value) in initializers)
+            options.AddInitializer(name, value);
         try
         {
             return new InferenceSession(onnxPath, options);

@@ -93,7 +93,7 @@ public abstract class ConfiguredRunner : IAsyncLifetime
     {
     }
 
-    public async ValueTask InitializeAsync()
+    public virtual async ValueTask InitializeAsync()
     {
         var config = Path.Combine(_dir, "aiModels.json");
         await File.WriteAllTextAsync(config, JsonSerializer.Serialize(Models()));

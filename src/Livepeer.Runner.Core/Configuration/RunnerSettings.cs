@@ -107,6 +107,12 @@ public sealed record RunnerSettings
     /// <summary>RUNNER_SHUTDOWN_GRACE_SECONDS: on SIGTERM, how long in-flight requests may finish.</summary>
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>RUNNER_LORA_DOWNLOADS: whether a LoRA the model cache lacks may be downloaded from the hub (0 forbids it).</summary>
+    public bool LoraDownloads { get; init; } = true;
+
+    /// <summary>RUNNER_LORA_MAX_BYTES: the largest LoRA repository (its *.safetensors files together) a request may download.</summary>
+    public long LoraMaxBytes { get; init; } = 1L << 30;
+
     public static RunnerSettings FromVariables(Func<string, string?> read)
     {
         var defaults = new RunnerSettings();
@@ -151,6 +157,8 @@ public sealed record RunnerSettings
             MaxVideoPixels = Long(read, "RUNNER_MAX_VIDEO_PIXELS", defaults.MaxVideoPixels, 1),
             VideoDecodeChunk = Int(read, "RUNNER_VIDEO_DECODE_CHUNK", defaults.VideoDecodeChunk, 1, 1_000),
             MaxAudioSeconds = Long(read, "RUNNER_MAX_AUDIO_SECONDS", (long)defaults.MaxAudioSeconds, 1, 864_000),
+            LoraDownloads = Long(read, "RUNNER_LORA_DOWNLOADS", 1, 0, 1) == 1,
+            LoraMaxBytes = Long(read, "RUNNER_LORA_MAX_BYTES", defaults.LoraMaxBytes, 1),
         };
     }
 

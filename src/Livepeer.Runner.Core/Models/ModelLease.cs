@@ -31,5 +31,14 @@ public readonly struct ModelLease : IDisposable
     public T Get<T>() where T : class =>
         Model as T ?? throw new InvalidOperationException($"Model {ModelId} is a {Model.GetType().Name}, not a {typeof(T).Name}.");
 
+    /// <summary>
+    /// Adds memory the model takes while serving (a LoRA adapter set) to its ledger entry, evicting idle models for
+    /// room; false when the device has no room for it now. Given back with <see cref="Refund"/> or when the model unloads.
+    /// </summary>
+    public bool TryCharge(long bytes) => _owner.TryGrow(_slot, bytes);
+
+    /// <summary>Takes back <paramref name="bytes"/> of what <see cref="TryCharge"/> added.</summary>
+    public void Refund(long bytes) => _owner.Shrink(_slot, bytes);
+
     public void Dispose() => _owner?.Return(_slot, _demand, _measuredFrom);
 }

@@ -72,6 +72,48 @@ public sealed partial class ModelManager
         }
     }
 
+    /// <summary>
+    /// Adds <paramref name="bytes"/> a resident model takes while serving (a LoRA adapter set's sessions) to its ledger
+    /// entry, evicting idle models for room; false, and nothing changed, when the ledger cannot make room now.
+    /// </summary>
+    internal bool TryGrow(Slot slot, long bytes)
+    {
+        List<(Slot Slot, IDisposable Model, long Freed)> victims = [];
+        lock (_gate)
+        {
+            if (slot.State != SlotState.Resident)
+                return false;
+            var free = Device.BudgetBytes - _usedBytes - _reservedBytes;
+            if (free < bytes)
+            {
+                if (EvictionPolicy.Choose(IdleCandidates(), bytes - free) is not { } chosen)
+                    return false;
+                victims = chosen.Select(v => (v, UnloadLocked(v, out var freed), freed)).ToList();
+            }
+
+            _usedBytes += bytes;
+            slot.Footprint += bytes;
+        }
+
+        foreach (var (victim, model, freed) in victims)
+            Finish(victim, model, freed, UnloadReason.Evicted);
+        return true;
+    }
+
+    /// <summary>Takes back what <see cref="TryGrow"/> added, when the model lets go of it (an adapter set evicted).</summary>
+    internal void Shrink(Slot slot, long bytes)
+    {
+        lock (_gate)
+        {
+            if (slot.State != SlotState.Resident)
+                return;
+            var freed = Math.Min(bytes, slot.Footprint);
+            _usedBytes -= freed;
+            slot.Footprint -= freed;
+            Signal();
+        }
+    }
+
     private bool DriverHasRoom(long bytes) => _memory.FreeBytes() is not { } free || free - _settings.GpuReserveBytes >= bytes || Device.Kind == DeviceKind.Cpu;
 
     private IEnumerable<EvictionPolicy.Candidate<Slot>> IdleCandidates() =>

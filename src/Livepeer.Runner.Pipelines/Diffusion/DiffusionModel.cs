@@ -80,6 +80,13 @@ public sealed class DiffusionModel : IDisposable
     /// <summary>The sizes the UNet runs (read from <c>unet/config.json</c> and the graph); other sizes are padded or cropped to them.</summary>
     public UnetSizing Sizing { get; }
 
+    /// <summary>The LoRA adapter sets built on this model (<see cref="Lora.LoraSets"/>), disposed with it.</summary>
+    public Lora.LoraSets Loras { get; private init; } = null!;
+
+    /// <summary>This model with other text encoders and UNet (a LoRA adapter set's); the rest, and <see cref="Loras"/>, shared.</summary>
+    internal DiffusionModel WithComponents(ClipTextEncoder textEncoder, ClipTextEncoder? textEncoder2, UnetModel unet) =>
+        new(ModelId, Family, textEncoder, textEncoder2, unet, Vae, SchedulerConfig, ForceZerosForEmptyPrompt, Upscaler, SafetyChecker, Sizing) { Loras = Loras };
+
     public static async Task<DiffusionModel> LoadAsync(string modelId, string folder, OnnxSessionFactory sessions, int vaeTileLatents = 0)
     {
         if (!File.Exists(Path.Combine(folder, "model_index.json")))
@@ -123,7 +130,10 @@ public sealed class DiffusionModel : IDisposable
             // The x4 upscaler's latents are at the low-res image's size, so its UNet factor is in input pixels.
             var sizing = UnetSizing.Read(modelId, Path.Combine(folder, "unet", "config.json"),
                 unet.Session.InputMetadata[UnetModel.Sample].Dimensions, family == DiffusionFamily.Upscaler ? 1 : vae.DownFactor);
-            return new DiffusionModel(modelId, family, textEncoder, textEncoder2, unet, vae, schedulerConfig, forceZeros, upscaler, safetyChecker, sizing);
+            return new DiffusionModel(modelId, family, textEncoder, textEncoder2, unet, vae, schedulerConfig, forceZeros, upscaler, safetyChecker, sizing)
+            {
+                Loras = new Lora.LoraSets(modelId, folder, sessions),
+            };
         }
         catch
         {
@@ -192,6 +202,7 @@ public sealed class DiffusionModel : IDisposable
 
     public void Dispose()
     {
+        Loras.Dispose();
         TextEncoder.Dispose();
         TextEncoder2?.Dispose();
         Unet.Dispose();

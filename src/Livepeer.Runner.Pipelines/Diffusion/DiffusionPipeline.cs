@@ -34,7 +34,7 @@ public sealed record DiffusionOutput(IReadOnlyList<GeneratedImage> Images, bool 
 /// <see cref="DiffusionInput.SafetyCheck"/> and a model that has a safety checker, each image goes through it before
 /// encoding, and flagged ones come back black (diffusers' behaviour).
 /// </summary>
-public sealed class DiffusionPipeline(ModelManager models, RunnerSettings settings)
+public sealed class DiffusionPipeline(ModelManager models, RunnerSettings settings, Lora.ILoraSource loras)
 {
     public async Task<DiffusionOutput> RunAsync(LeaseRequest model, DiffusionInput input, long seed, int count, CancellationToken cancellationToken)
     {
@@ -42,7 +42,7 @@ public sealed class DiffusionPipeline(ModelManager models, RunnerSettings settin
             return new DiffusionOutput([], HasSafetyChecker: false);
         if (count > settings.MaxImagesPerRequest)
             throw new BadInputException($"num_images_per_prompt is {count}; this runner makes at most {settings.MaxImagesPerRequest} images a request (RUNNER_MAX_IMAGES_PER_REQUEST).");
-        LoraRequest.EnsureNoneRequested(input.Loras);
+        var adapters = await LoraRequest.ResolveAsync(input.Loras, loras, cancellationToken).ConfigureAwait(false);
         // An upload of any size is edited at its own size: the generator pads it to a size the UNet runs and crops back.
         var image = input.Image is { } bytes ? ImageDecoder.Decode(bytes, settings.MaxImagePixels) : null;
         var width = image?.Width ?? input.Width;
@@ -54,6 +54,7 @@ public sealed class DiffusionPipeline(ModelManager models, RunnerSettings settin
         var activations = DiffusionEngine.ActivationFor(width, height, image is null ? 2 : 3);
         using var lease = await models.AcquireAsync(model with { ActivationBytes = activations }, cancellationToken).ConfigureAwait(false);
         var engine = lease.Get<DiffusionModel>();
+        engine = engine.Loras.Apply(engine, adapters, lease, cancellationToken);
         // diffusers' default when num_inference_steps is omitted: 100 for instruct-pix2pix, 50 for the others.
         var steps = ModelOverrides.Steps(model.ModelId, input.Steps, engine.Family == DiffusionFamily.InstructPix2Pix ? 100 : 50);
         // The request's own count (before the 10,000 clamp), unless the model overrides it (SDXL-Lightning).

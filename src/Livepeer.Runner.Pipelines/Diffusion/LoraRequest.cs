@@ -1,9 +1,14 @@
 using System.Text.Json;
 using Livepeer.Runner.Core.Errors;
+using Livepeer.Runner.Pipelines.Diffusion.Lora;
 
 namespace Livepeer.Runner.Pipelines.Diffusion;
 
-/// <summary>ai-runner's LoraLoadingError: a 400 whose message is sent as it is (the route's appended period included).</summary>
+/// <summary>
+/// ai-runner's LoraLoadingError: a 400 whose message is sent as it is, the period ai-runner's route appends included:
+/// its LoraLoader's own parse and limit messages end in a period (so "..") while its load failures do not
+/// (<c>LoRa repository '&lt;repo&gt;' not found.</c>).
+/// </summary>
 public sealed class LoraException(string message) : BadInputException(message);
 
 /// <summary>
@@ -48,15 +53,15 @@ public static class LoraRequest
     }
 
     /// <summary>
-    /// Refuses a valid non-empty request: this engine cannot apply LoRAs yet (issue 5, "applying LoRAs is later work").
-    /// Of the contract's load failures, "Unable to load LoRas for adapter '&lt;repo&gt;'." is the one that fits: the
-    /// adapter may well exist and match the base model; this runner just cannot load it. It names the first adapter,
-    /// as ai-runner fails on the first it cannot load.
+    /// Parses <paramref name="raw"/> and finds each adapter's file through <paramref name="source"/> (downloads happen
+    /// here, before the request takes its model's turn), in the request's order, as ai-runner loads them.
     /// </summary>
-    public static void EnsureNoneRequested(string raw)
+    public static async Task<IReadOnlyList<RequestedLora>> ResolveAsync(string raw, ILoraSource source, CancellationToken cancellationToken)
     {
         var adapters = Parse(raw);
-        if (adapters.Count > 0)
-            throw new LoraException($"Unable to load LoRas for adapter '{adapters.Keys.First()}'..");
+        var resolved = new List<RequestedLora>(adapters.Count);
+        foreach (var (repo, weight) in adapters)
+            resolved.Add(new RequestedLora(repo, await source.LocateAsync(repo, cancellationToken).ConfigureAwait(false), weight));
+        return resolved;
     }
 }

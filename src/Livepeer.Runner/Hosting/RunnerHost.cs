@@ -1,5 +1,6 @@
 using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Core.Devices;
+using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Core.Models;
 using Livepeer.Runner.Diagnostics;
 using Livepeer.Runner.Endpoints;
@@ -18,6 +19,19 @@ namespace Livepeer.Runner.Hosting;
 /// <summary>How the runner is put together: services from settings, then middleware and routes.</summary>
 internal static partial class RunnerHost
 {
+    /// <summary>HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE for LoRA downloads; a bad endpoint stops startup.</summary>
+    private static Models.HubSettings HubSettingsOf(IConfiguration configuration)
+    {
+        try
+        {
+            return Models.HubSettings.FromVariables(name => configuration[name]);
+        }
+        catch (Models.HubException e)
+        {
+            throw new RunnerConfigurationException(e.Message);
+        }
+    }
+
     public static void AddRunner(this WebApplicationBuilder builder, RunnerSettings settings)
     {
         var catalog = new ModelCatalog(ModelCatalogLoader.Load(settings));
@@ -67,6 +81,9 @@ internal static partial class RunnerHost
         services.AddSingleton<SafetyCheckNotices>();
         services.AddSingleton<DiffusionReplies>();
         services.AddSingleton<UpscalePipeline>();
+        var hub = HubSettingsOf(builder.Configuration);
+        services.AddSingleton<Pipelines.Diffusion.Lora.ILoraSource>(provider => new Models.HubLoraSource(
+            settings, hub, provider.GetRequiredService<ILogger<Models.HubLoraSource>>()));
         services.AddSingleton<Pipelines.Diffusion.DiffusionPipeline>();
         services.AddSingleton<Pipelines.Llm.LlmPipeline>();
         services.AddSingleton<Pipelines.Whisper.AudioToTextPipeline>();

@@ -35,7 +35,9 @@ internal static class HubErrors
                 _ => $"{settings.Endpoint} answered {(int)response.StatusCode} {response.ReasonPhrase} for {what}{(message is null ? "" : $": {message}")}.",
             },
         };
-        return new HubException(text);
+        var notFound = code == "RepoNotFound" || (response.StatusCode == HttpStatusCode.Unauthorized && code is null
+            && message?.Contains("Invalid credentials", StringComparison.OrdinalIgnoreCase) != true);
+        return new HubException(text, repositoryNotFound: notFound);
     }
 
     private static string NotFound(string repo, HubSettings settings, int status) => settings.Token is null

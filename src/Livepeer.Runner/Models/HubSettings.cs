@@ -20,5 +20,11 @@ internal sealed record HubSettings(Uri Endpoint, string? Token, bool Offline)
     }
 }
 
-/// <summary>A hub or cache failure the operator can act on; the message says what to do.</summary>
-internal sealed class HubException(string message, Exception? inner = null) : Exception(message, inner);
+/// <summary>
+/// A hub or cache failure the operator can act on; the message says what to do. <see cref="RepositoryNotFound"/>: the
+/// hub said the repository does not exist (or is private to others), huggingface_hub's RepositoryNotFoundError.
+/// </summary>
+internal sealed class HubException(string message, Exception? inner = null, bool repositoryNotFound = false) : Exception(message, inner)
+{
+    public bool RepositoryNotFound { get; } = repositoryNotFound;
+}

@@ -10,7 +10,8 @@ namespace Livepeer.Runner.Models;
 /// The model id to file it under in MODEL_DIR when the export lives in another repository than the id the network asks
 /// for (<c>onnx-community/sam2.1-hiera-large-ONNX</c> served as <c>facebook/sam2-hiera-large</c>); null: the repository's own.
 /// </param>
-internal sealed record PullRequest(string Repo, string Revision, IReadOnlyList<string> Includes, string Dtype, string? CacheAs = null)
+/// <param name="MaxBytes">The most the selected files may weigh together; null: no bound.</param>
+internal sealed record PullRequest(string Repo, string Revision, IReadOnlyList<string> Includes, string Dtype, string? CacheAs = null, long? MaxBytes = null)
 {
     public string CacheId => CacheAs ?? Repo;
 }
@@ -42,6 +43,9 @@ internal sealed class ModelPuller(HubClient hub, HubCache cache, IPullProgress p
             throw new HubException(request.Includes.Count > 0
                 ? $"No file of {request.Repo} at {tree.Commit} matches {string.Join(" ", request.Includes)}."
                 : $"{request.Repo} at {tree.Commit} has no ONNX graphs or configuration files this runner reads; see the catalog (models/catalog.json) for an export.");
+
+        if (request.MaxBytes is { } limit && selection.Files.Sum(f => f.Size) is var total && total > limit)
+            throw new HubException($"The files of {request.Repo} matching {string.Join(" ", request.Includes)} weigh {total} bytes, more than the {limit} allowed.");
 
         // Files with the same content share one blob (two identical config.json files): fetch it once, or two downloads
         // would write one .incomplete file at the same time.

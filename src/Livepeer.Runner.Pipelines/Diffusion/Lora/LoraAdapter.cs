@@ -51,7 +51,7 @@ public sealed class LoraAdapter
         }
 
         if (baseModules is not null && !baseModules.Contains(key.Component, key.Module))
-            throw new SafetensorsFormatException($"Module '{key.Module}' names no {key.Component} module of the base model.");
+            throw new LoraMismatchException($"Module '{key.Module}' names no {key.Component} module of the base model.");
         return key.Module;
     }
 

@@ -52,13 +52,13 @@ public sealed class LoraModuleIndex
         var lookupName = kohyaName;
         if (component == LoraComponent.Unet && KohyaSgmNames.IsSgm(kohyaName))
         {
-            lookupName = KohyaSgmNames.ToDiffusers(kohyaName, UnetLayersPerBlock()) ?? throw new SafetensorsFormatException(
+            lookupName = KohyaSgmNames.ToDiffusers(kohyaName, UnetLayersPerBlock()) ?? throw new LoraMismatchException(
                 $"Kohya module '{kohyaName}' has no diffusers counterpart in the SD block layout this runner maps.");
         }
 
         if (!_byKohyaName.TryGetValue((component, lookupName), out var path))
-            throw new SafetensorsFormatException($"Kohya module '{kohyaName}' names no {component} module of the base model.");
-        return path ?? throw new SafetensorsFormatException(
+            throw new LoraMismatchException($"Kohya module '{kohyaName}' names no {component} module of the base model.");
+        return path ?? throw new LoraMismatchException(
             $"Kohya module '{kohyaName}' is ambiguous: several {component} modules of the base model join to that name.");
     }
 
@@ -70,7 +70,7 @@ public sealed class LoraModuleIndex
             .Select(p => p.Item2[prefix.Length..].Split('.')[0])
             .Distinct(StringComparer.Ordinal)
             .Count();
-        return layers > 0 ? layers : throw new SafetensorsFormatException(
+        return layers > 0 ? layers : throw new LoraMismatchException(
             "Kohya names in the SD block layout need the base UNet's down_blocks.0.resnets modules to count its layers per block.");
     }
 }

@@ -49,7 +49,7 @@ public sealed class KohyaSgmNamesTests
     {
         var index = new LoraModuleIndex([(LoraComponent.Unet, "mid_block.attentions.0.proj_in")]);
 
-        var error = Assert.Throws<SafetensorsFormatException>(() => index.Resolve(LoraComponent.Unet, "middle_block_1_proj_in"));
+        var error = Assert.Throws<LoraMismatchException>(() => index.Resolve(LoraComponent.Unet, "middle_block_1_proj_in"));
         Assert.Contains("layers per block", error.Message);
     }
 
@@ -58,7 +58,7 @@ public sealed class KohyaSgmNamesTests
     {
         var index = new LoraModuleIndex([(LoraComponent.Unet, "down_blocks.0.resnets.0.conv1")]);
 
-        var error = Assert.Throws<SafetensorsFormatException>(() => index.Resolve(LoraComponent.Unet, "input_blocks_0_0"));
+        var error = Assert.Throws<LoraMismatchException>(() => index.Resolve(LoraComponent.Unet, "input_blocks_0_0"));
         Assert.Contains("no diffusers counterpart", error.Message);
     }
 }

@@ -1,0 +1,210 @@
+namespace Livepeer.Runner.Core.Models.Graphs;
+
+/// <summary>A node of a graph: its name, operator, inputs, and the <c>transB</c> attribute Gemm carries (0 when absent).</summary>
+public sealed record GraphNode(string Name, string OpType, IReadOnlyList<string> Inputs, long TransB);
+
+/// <summary>
+/// Where an initializer's bytes are: <paramref name="File"/> (the model file, or its external data file) from
+/// <paramref name="Offset"/> for <paramref name="Length"/> bytes, little-endian. Null <paramref name="File"/>: the
+/// tensor keeps its values in a typed field (float_data…) instead of raw bytes, which this reader does not locate.
+/// </summary>
+public sealed record InitializerData(string? File, long Offset, long Length);
+
+/// <summary>An initializer's name, ONNX data type (1 float, 10 float16…), shape, and where its bytes lie.</summary>
+public sealed record GraphInitializer(string Name, int DataType, IReadOnlyList<long> Dims, InitializerData Data)
+{
+    public long ElementCount => Dims.Aggregate(1L, (count, dim) => count * dim);
+}
+
+/// <summary>A graph's nodes and initializers, without the initializers' values.</summary>
+public sealed record GraphWeights(IReadOnlyList<GraphNode> Nodes, IReadOnlyDictionary<string, GraphInitializer> Initializers);
+
+/// <summary>
+/// Reads a graph's nodes and the whereabouts of its initializers straight from the ONNX protobuf, seeking past every
+/// payload, so the weights are located but never loaded (a LoRA patch reads only the tensors it changes). Field
+/// numbers are onnx.proto3's: GraphProto node 1, initializer 5; NodeProto input 1, name 3, op_type 4, attribute 5;
+/// TensorProto dims 1, data_type 2, name 8, raw_data 9, external_data 13.
+/// </summary>
+public static class OnnxWeightReader
+{
+    private const int ModelGraph = 7;
+    private const int GraphNodeField = 1;
+    private const int GraphInitializerField = 5;
+    private const int NodeInput = 1;
+    private const int NodeName = 3;
+    private const int NodeOpType = 4;
+    private const int NodeAttribute = 5;
+    private const int AttributeName = 1;
+    private const int AttributeInt = 3;
+    private const int TensorDims = 1;
+    private const int TensorDataType = 2;
+    private const int TensorName = 8;
+    private const int TensorRawData = 9;
+    private const int TensorExternalData = 13;
+    private const int EntryKey = 1;
+    private const int EntryValue = 2;
+
+    /// <summary>The graph in <paramref name="path"/>; <see cref="InvalidDataException"/> when it is not an ONNX model.</summary>
+    public static GraphWeights Read(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.RandomAccess);
+        var reader = new ProtobufStream(new BufferedStream(file, 1 << 16));
+        var length = file.Length;
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        while (reader.NextField(length, out var field, out var wire))
+        {
+            if (field == ModelGraph && wire == ProtobufStream.LengthDelimited)
+                return ReadGraph(reader, reader.MessageEnd(length), Path.GetFullPath(path), folder);
+            reader.Skip(wire, length);
+        }
+
+        throw new InvalidDataException("the file has no graph (not an ONNX model?)");
+    }
+
+    private static GraphWeights ReadGraph(ProtobufStream reader, long end, string modelPath, string folder)
+    {
+        var nodes = new List<GraphNode>();
+        var initializers = new Dictionary<string, GraphInitializer>(StringComparer.Ordinal);
+        while (reader.NextField(end, out var field, out var wire))
+        {
+            if (wire == ProtobufStream.LengthDelimited && field == GraphNodeField)
+                nodes.Add(ReadNode(reader, reader.MessageEnd(end)));
+            else if (wire == ProtobufStream.LengthDelimited && field == GraphInitializerField)
+            {
+                var initializer = ReadInitializer(reader, reader.MessageEnd(end), modelPath, folder);
+                initializers[initializer.Name] = initializer;
+            }
+            else
+                reader.Skip(wire, end);
+        }
+
+        return new GraphWeights(nodes, initializers);
+    }
+
+    private static GraphNode ReadNode(ProtobufStream reader, long end)
+    {
+        var inputs = new List<string>();
+        string name = "", opType = "";
+        long transB = 0;
+        while (reader.NextField(end, out var field, out var wire))
+        {
+            if (wire != ProtobufStream.LengthDelimited)
+                reader.Skip(wire, end);
+            else if (field == NodeInput)
+                inputs.Add(reader.ReadString(end));
+            else if (field == NodeName)
+                name = reader.ReadString(end);
+            else if (field == NodeOpType)
+                opType = reader.ReadString(end);
+            else if (field == NodeAttribute)
+                transB = ReadTransB(reader, reader.MessageEnd(end)) ?? transB;
+            else
+                reader.Skip(wire, end);
+        }
+
+        return new GraphNode(name, opType, inputs, transB);
+    }
+
+    private static long? ReadTransB(ProtobufStream reader, long end)
+    {
+        string? name = null;
+        long? value = null;
+        while (reader.NextField(end, out var field, out var wire))
+        {
+            if (field == AttributeName && wire == ProtobufStream.LengthDelimited)
+                name = reader.ReadString(end);
+            else if (field == AttributeInt && wire == ProtobufStream.Varint)
+                value = (long)reader.ReadVarint();
+            else
+                reader.Skip(wire, end);
+        }
+
+        return name == "transB" ? value : null;
+    }
+
+    private static GraphInitializer ReadInitializer(ProtobufStream reader, long end, string modelPath, string folder)
+    {
+        var dims = new List<long>();
+        var name = "";
+        var dataType = 0;
+        InitializerData data = new(null, 0, 0);
+        string? location = null;
+        long offset = 0, length = -1;
+        while (reader.NextField(end, out var field, out var wire))
+        {
+            if (field == TensorDims && wire == ProtobufStream.Varint)
+                dims.Add((long)reader.ReadVarint());
+            else if (field == TensorDims && wire == ProtobufStream.LengthDelimited)
+            {
+                var packedEnd = reader.MessageEnd(end);
+                while (reader.Position < packedEnd)
+                    dims.Add((long)reader.ReadVarint());
+            }
+            else if (field == TensorDataType && wire == ProtobufStream.Varint)
+                dataType = (int)reader.ReadVarint();
+            else if (field == TensorName && wire == ProtobufStream.LengthDelimited)
+                name = reader.ReadString(end);
+            else if (field == TensorRawData && wire == ProtobufStream.LengthDelimited)
+            {
+                var rawEnd = reader.MessageEnd(end);
+                data = new InitializerData(modelPath, reader.Position, rawEnd - reader.Position);
+                reader.Seek(rawEnd);
+            }
+            else if (field == TensorExternalData && wire == ProtobufStream.LengthDelimited)
+            {
+                var (key, value) = ReadEntry(reader, reader.MessageEnd(end));
+                switch (key)
+                {
+                    case "location":
+                        location = value;
+                        break;
+                    case "offset":
+                        offset = long.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+                        break;
+                    case "length":
+                        length = long.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+                        break;
+                }
+            }
+            else
+                reader.Skip(wire, end);
+        }
+
+        if (location is not null)
+        {
+            var external = Path.GetFullPath(Path.Combine(folder, location));
+            if (!external.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                throw new InvalidDataException($"initializer '{name}' keeps its data outside the model's folder ('{location}')");
+            data = new InitializerData(external, offset, length >= 0 ? length : dims.Aggregate(1L, (n, d) => n * d) * ElementSize(dataType));
+        }
+
+        return new GraphInitializer(name, dataType, dims, data);
+    }
+
+    /// <summary>Bytes per element of an ONNX TensorProto data type (0 for strings and unknown types).</summary>
+    private static int ElementSize(int dataType) => dataType switch
+    {
+        2 or 3 or 9 => 1,
+        4 or 5 or 10 or 16 => 2,
+        1 or 6 or 12 => 4,
+        7 or 11 or 13 => 8,
+        _ => 0,
+    };
+
+    private static (string? Key, string Value) ReadEntry(ProtobufStream reader, long end)
+    {
+        string? key = null;
+        var value = "";
+        while (reader.NextField(end, out var field, out var wire))
+        {
+            if (field == EntryKey && wire == ProtobufStream.LengthDelimited)
+                key = reader.ReadString(end);
+            else if (field == EntryValue && wire == ProtobufStream.LengthDelimited)
+                value = reader.ReadString(end);
+            else
+                reader.Skip(wire, end);
+        }
+
+        return (key, value);
+    }
+}
