@@ -16,12 +16,9 @@ namespace Livepeer.Runner.Benchmarks;
 [MemoryDiagnoser]
 public class LoraBenchmarks
 {
-    private static readonly (LoraComponent Component, string Folder)[] Components =
-        [(LoraComponent.Unet, "unet"), (LoraComponent.TextEncoder, "text_encoder"), (LoraComponent.TextEncoder2, "text_encoder_2")];
-
     private OnnxSessionFactory _sessions = null!;
     private DiffusionModel _model = null!;
-    private Dictionary<LoraComponent, LoraGraph> _graphs = null!;
+    private IReadOnlyDictionary<LoraComponent, LoraGraph> _graphs = null!;
     private WeightedAdapter[] _adapters = null!;
     private LoraSet _set = null!;
     private DiffusionRequest _request = null!;
@@ -35,10 +32,8 @@ public class LoraBenchmarks
         _sessions = new OnnxSessionFactory(new RunnerSettings { ExecutionProvider = "cpu" });
         var folder = TestPaths.Model("tiny", Model);
         _model = await DiffusionModel.LoadAsync(Model, folder, _sessions);
-        _graphs = Components
-            .Where(c => File.Exists(Path.Combine(folder, c.Folder, "model.onnx")))
-            .ToDictionary(c => c.Component, c => LoraGraph.Read(c.Component, Path.Combine(folder, c.Folder, "model.onnx")));
-        var index = new LoraModuleIndex(_graphs.Values.SelectMany(g => g.Targets.Keys.Select(path => (g.Component, path))));
+        _graphs = LoraGraph.ReadFolder(folder);
+        var index = LoraGraph.Index(_graphs.Values);
         _adapters = [new WeightedAdapter(LoraAdapter.Load(TestPaths.Model("tiny", $"lora-{Model}", "peft", "pytorch_lora_weights.safetensors"), index), 1f)];
         _set = LoraSet.Build(_model, _graphs, _adapters, _sessions, CancellationToken.None);
         _request = new DiffusionRequest(["a photo of a cat"], [""], 512, 512, GuidanceScale: 7.5, Steps: 20);

@@ -10,39 +10,21 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Livepeer.Runner.Tests;
 
 /// <summary>
-/// The tiny sd15 and sdxl fixtures as base models, the same fixtures with the tiny LoRA merged in torch (at 1 and 0.5)
-/// as references, and the LoRA repositories (PEFT and kohya names) served by the hub stand-in, downloaded on demand
-/// into this runner's own MODEL_DIR.
+/// A runner whose LoRAs come from a hub stand-in (started before the runner, stopped after it) into its own
+/// MODEL_DIR. Subclasses add the repositories, and may fill the cache before the runner starts.
 /// </summary>
-public sealed class LoraRunner : ConfiguredRunner
+public abstract class HubLoraRunner : ConfiguredRunner
 {
-    public const string Sd15 = "tiny/sd15";
-    public const string Sdxl = "tiny/sdxl";
-
-    /// <summary>A base model used only by the cache test, so its adapter sets are its own.</summary>
-    public const string Sd15Evictions = "tiny/sd15-evictions";
-
     private HubStandIn? _hub;
 
     public string ModelDir => Path.Combine(TempFolder, "cache");
 
     internal HubStandIn Hub => _hub!;
 
-    public static string Merged(string fixture, string weight) => $"merged/{fixture}-w{weight}";
-
     public override async ValueTask InitializeAsync()
     {
         _hub = await HubStandIn.StartAsync();
-        foreach (var fixture in new[] { "sd15", "sdxl" })
-        {
-            foreach (var naming in new[] { "peft", "kohya" })
-                _hub.Add($"tiny-lora/{fixture}-{naming}", TestPaths.Model("tiny", $"lora-{fixture}", naming));
-        }
-
-        _hub.Add("tiny-lora/broken", WriteFolder("broken", ("pytorch_lora_weights.safetensors", [1, 2, 3, 4, 5, 6, 7, 8, 9])));
-        _hub.Add("tiny-lora/elsewhere", WriteFolder("elsewhere", ("lora.safetensors", LoraFiles.F32(
-            ("unet.down_blocks.0.attentions.0.proj_in.lora_A.weight", [1, 16], new float[16]),
-            ("unet.down_blocks.0.attentions.0.proj_in.lora_B.weight", [16, 1], new float[16])))));
+        await PrepareAsync(_hub);
         await base.InitializeAsync();
     }
 
@@ -51,6 +33,43 @@ public sealed class LoraRunner : ConfiguredRunner
         await base.DisposeAsync();
         if (_hub is not null)
             await _hub.DisposeAsync();
+    }
+
+    /// <summary>Adds the repositories the tests ask for (and anything to do before the runner starts).</summary>
+    private protected abstract Task PrepareAsync(HubStandIn hub);
+
+    protected override IEnumerable<(string Name, string Value)> Settings() =>
+        [("HF_ENDPOINT", Hub.Endpoint.ToString()), ("MODEL_DIR", ModelDir)];
+}
+
+/// <summary>
+/// The tiny sd15 and sdxl fixtures as base models, the same fixtures with the tiny LoRA merged in torch (at 1 and 0.5)
+/// as references, and the LoRA repositories (PEFT and kohya names) served by the hub stand-in, downloaded on demand
+/// into this runner's own MODEL_DIR.
+/// </summary>
+public sealed class LoraRunner : HubLoraRunner
+{
+    public const string Sd15 = "tiny/sd15";
+    public const string Sdxl = "tiny/sdxl";
+
+    /// <summary>A base model used only by the cache test, so its adapter sets are its own.</summary>
+    public const string Sd15Evictions = "tiny/sd15-evictions";
+
+    public static string Merged(string fixture, string weight) => $"merged/{fixture}-w{weight}";
+
+    private protected override Task PrepareAsync(HubStandIn hub)
+    {
+        foreach (var fixture in new[] { "sd15", "sdxl" })
+        {
+            foreach (var naming in new[] { "peft", "kohya" })
+                hub.Add($"tiny-lora/{fixture}-{naming}", TestPaths.Model("tiny", $"lora-{fixture}", naming));
+        }
+
+        hub.Add("tiny-lora/broken", WriteFolder("broken", ("pytorch_lora_weights.safetensors", [1, 2, 3, 4, 5, 6, 7, 8, 9])));
+        hub.Add("tiny-lora/elsewhere", WriteFolder("elsewhere", ("lora.safetensors", LoraFiles.F32(
+            ("unet.down_blocks.0.attentions.0.proj_in.lora_A.weight", [1, 16], new float[16]),
+            ("unet.down_blocks.0.attentions.0.proj_in.lora_B.weight", [16, 1], new float[16])))));
+        return Task.CompletedTask;
     }
 
     protected override IEnumerable<object> Models()
@@ -69,9 +88,6 @@ public sealed class LoraRunner : ConfiguredRunner
             }
         }
     }
-
-    protected override IEnumerable<(string Name, string Value)> Settings() =>
-        [("HF_ENDPOINT", Hub.Endpoint.ToString()), ("MODEL_DIR", ModelDir)];
 
     private string WriteFolder(string name, params (string File, byte[] Bytes)[] files)
     {
@@ -95,19 +111,9 @@ public sealed class LoraRouteTests(LoraRunner runner) : IClassFixture<LoraRunner
         Requests.Form("image", Requests.Fixture, [("prompt", "make it snow"), ("model_id", modelId), ("strength", "0.8"),
             ("num_inference_steps", "4"), ("seed", "3"), ("loras", loras)]);
 
-    private async Task<RgbImage> ImageAsync(HttpContent request, string route = "/text-to-image")
-    {
-        using var response = await _client.PostAsync(route, request);
-        var json = await response.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse");
-        var url = Assert.Single(json.GetProperty("images").EnumerateArray()).GetProperty("url").GetString()!;
-        return ImageDecoder.Decode(Requests.DecodePngDataUrl(url), long.MaxValue);
-    }
+    private Task<RgbImage> ImageAsync(HttpContent request, string route = "/text-to-image") => LoraFiles.ImageAsync(_client, request, route);
 
-    private static void AssertSame(RgbImage expected, RgbImage actual)
-    {
-        var psnr = ImageMetrics.Psnr(expected.Pixels, actual.Pixels);
-        Assert.True(psnr >= 60, $"PSNR {psnr:F2} dB");
-    }
+    private static void AssertSame(RgbImage expected, RgbImage actual) => LoraFiles.AssertSame(expected, actual);
 
     [Theory]
     [InlineData("sd15", "peft", "1")]
@@ -244,9 +250,25 @@ public sealed class LoraRouteTests(LoraRunner runner) : IClassFixture<LoraRunner
     }
 }
 
-/// <summary>Safetensors bytes and merged-fixture folders for the LoRA tests.</summary>
+/// <summary>Safetensors bytes, merged-fixture folders and generated images for the LoRA tests.</summary>
 internal static class LoraFiles
 {
+    /// <summary>The one image a request generates, decoded; the reply must be a valid ImageResponse.</summary>
+    public static async Task<RgbImage> ImageAsync(HttpClient client, HttpContent request, string route = "/text-to-image")
+    {
+        using var response = await client.PostAsync(route, request);
+        var json = await response.ReadValidJsonAsync(HttpStatusCode.OK, "ImageResponse");
+        var url = Assert.Single(json.GetProperty("images").EnumerateArray()).GetProperty("url").GetString()!;
+        return ImageDecoder.Decode(Requests.DecodePngDataUrl(url), long.MaxValue);
+    }
+
+    /// <summary>The bar for "the same image": PSNR of at least 60 dB.</summary>
+    public static void AssertSame(RgbImage expected, RgbImage actual)
+    {
+        var psnr = ImageMetrics.Psnr(expected.Pixels, actual.Pixels);
+        Assert.True(psnr >= 60, $"PSNR {psnr:F2} dB");
+    }
+
     /// <summary>A safetensors file of F32 tensors: u64 header length, JSON header, little-endian data.</summary>
     public static byte[] F32(params (string Name, long[] Shape, float[] Values)[] tensors)
     {

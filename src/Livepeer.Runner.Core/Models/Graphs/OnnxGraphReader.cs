@@ -7,9 +7,6 @@ namespace Livepeer.Runner.Core.Models.Graphs;
 /// </summary>
 public static class OnnxGraphReader
 {
-    // ModelProto
-    private const int ModelGraph = 7;
-
     // GraphProto
     private const int GraphInitializer = 5;
     private const int GraphInput = 11;
@@ -28,24 +25,9 @@ public static class OnnxGraphReader
     // TensorProto, StringStringEntryProto
     private const int InitializerName = 8;
     private const int InitializerExternalData = 13;
-    private const int EntryKey = 1;
-    private const int EntryValue = 2;
 
     /// <summary>The signature of the graph in <paramref name="path"/>; <see cref="InvalidDataException"/> when it is not an ONNX model.</summary>
-    public static GraphSignature Read(string path)
-    {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.RandomAccess);
-        var reader = new ProtobufStream(new BufferedStream(file, 1 << 16));
-        var length = file.Length;
-        while (reader.NextField(length, out var field, out var wire))
-        {
-            if (field == ModelGraph && wire == ProtobufStream.LengthDelimited)
-                return ReadGraph(reader, reader.MessageEnd(length));
-            reader.Skip(wire, length);
-        }
-
-        throw new InvalidDataException("the file has no graph (not an ONNX model?)");
-    }
+    public static GraphSignature Read(string path) => OnnxModelFile.ReadGraph(path, ReadGraph);
 
     private static GraphSignature ReadGraph(ProtobufStream reader, long end)
     {
@@ -161,20 +143,8 @@ public static class OnnxGraphReader
                 names.Add(reader.ReadString(end));
             else if (field == InitializerExternalData && wire == ProtobufStream.LengthDelimited)
             {
-                var entryEnd = reader.MessageEnd(end);
-                string? key = null, value = null;
-                while (reader.NextField(entryEnd, out var entryField, out var entryWire))
-                {
-                    if (entryField == EntryKey && entryWire == ProtobufStream.LengthDelimited)
-                        key = reader.ReadString(entryEnd);
-                    else if (entryField == EntryValue && entryWire == ProtobufStream.LengthDelimited)
-                        value = reader.ReadString(entryEnd);
-                    else
-                        reader.Skip(entryWire, entryEnd);
-                }
-
-                if (key == "location" && value is { Length: > 0 })
-                    external.Add(value);
+                if (OnnxModelFile.ReadEntry(reader, reader.MessageEnd(end)) is ("location", { Length: > 0 } location))
+                    external.Add(location);
             }
             else
                 reader.Skip(wire, end); // raw_data and the typed payloads: sought past, never read

@@ -27,7 +27,6 @@ public sealed record GraphWeights(IReadOnlyList<GraphNode> Nodes, IReadOnlyDicti
 /// </summary>
 public static class OnnxWeightReader
 {
-    private const int ModelGraph = 7;
     private const int GraphNodeField = 1;
     private const int GraphInitializerField = 5;
     private const int NodeInput = 1;
@@ -41,24 +40,12 @@ public static class OnnxWeightReader
     private const int TensorName = 8;
     private const int TensorRawData = 9;
     private const int TensorExternalData = 13;
-    private const int EntryKey = 1;
-    private const int EntryValue = 2;
 
     /// <summary>The graph in <paramref name="path"/>; <see cref="InvalidDataException"/> when it is not an ONNX model.</summary>
     public static GraphWeights Read(string path)
     {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.RandomAccess);
-        var reader = new ProtobufStream(new BufferedStream(file, 1 << 16));
-        var length = file.Length;
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        while (reader.NextField(length, out var field, out var wire))
-        {
-            if (field == ModelGraph && wire == ProtobufStream.LengthDelimited)
-                return ReadGraph(reader, reader.MessageEnd(length), Path.GetFullPath(path), folder);
-            reader.Skip(wire, length);
-        }
-
-        throw new InvalidDataException("the file has no graph (not an ONNX model?)");
+        var modelPath = Path.GetFullPath(path);
+        return OnnxModelFile.ReadGraph(modelPath, (reader, end) => ReadGraph(reader, end, modelPath, Path.GetDirectoryName(modelPath)!));
     }
 
     private static GraphWeights ReadGraph(ProtobufStream reader, long end, string modelPath, string folder)
@@ -152,7 +139,7 @@ public static class OnnxWeightReader
             }
             else if (field == TensorExternalData && wire == ProtobufStream.LengthDelimited)
             {
-                var (key, value) = ReadEntry(reader, reader.MessageEnd(end));
+                var (key, value) = OnnxModelFile.ReadEntry(reader, reader.MessageEnd(end));
                 switch (key)
                 {
                     case "location":
@@ -190,21 +177,4 @@ public static class OnnxWeightReader
         7 or 11 or 13 => 8,
         _ => 0,
     };
-
-    private static (string? Key, string Value) ReadEntry(ProtobufStream reader, long end)
-    {
-        string? key = null;
-        var value = "";
-        while (reader.NextField(end, out var field, out var wire))
-        {
-            if (field == EntryKey && wire == ProtobufStream.LengthDelimited)
-                key = reader.ReadString(end);
-            else if (field == EntryValue && wire == ProtobufStream.LengthDelimited)
-                value = reader.ReadString(end);
-            else
-                reader.Skip(wire, end);
-        }
-
-        return (key, value);
-    }
 }

@@ -42,6 +42,31 @@ public sealed class LoraGraph
     /// <summary>The bytes of all its initializers: what one more session of this graph holds.</summary>
     public long WeightBytes { get; }
 
+    private static readonly (LoraComponent Component, string Folder)[] ComponentFolders =
+    [
+        (LoraComponent.Unet, "unet"),
+        (LoraComponent.TextEncoder, "text_encoder"),
+        (LoraComponent.TextEncoder2, "text_encoder_2"),
+    ];
+
+    /// <summary>The graphs LoRAs patch in a diffusers folder: <c>unet</c>, <c>text_encoder</c>, <c>text_encoder_2</c>, those present.</summary>
+    public static IReadOnlyDictionary<LoraComponent, LoraGraph> ReadFolder(string folder)
+    {
+        var graphs = new Dictionary<LoraComponent, LoraGraph>();
+        foreach (var (component, name) in ComponentFolders)
+        {
+            var path = System.IO.Path.Combine(folder, name, "model.onnx");
+            if (File.Exists(path))
+                graphs[component] = Read(component, path);
+        }
+
+        return graphs;
+    }
+
+    /// <summary>Every patchable module of <paramref name="graphs"/>, to check diffusers names and resolve kohya ones.</summary>
+    public static LoraModuleIndex Index(IEnumerable<LoraGraph> graphs) =>
+        new(graphs.SelectMany(g => g.Targets.Keys.Select(path => (g.Component, path))));
+
     /// <summary>Reads <paramref name="onnxPath"/>'s nodes and initializers (not their values).</summary>
     public static LoraGraph Read(LoraComponent component, string onnxPath) =>
         From(component, onnxPath, OnnxWeightReader.Read(onnxPath));

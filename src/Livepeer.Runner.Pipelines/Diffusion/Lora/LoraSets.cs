@@ -18,13 +18,6 @@ public sealed class LoraSets(string modelId, string folder, OnnxSessionFactory s
     /// <summary>ai-runner's LORA_MAX_LOADED.</summary>
     public const int MaxCached = 12;
 
-    private static readonly (LoraComponent Component, string Folder)[] ComponentFolders =
-    [
-        (LoraComponent.Unet, "unet"),
-        (LoraComponent.TextEncoder, "text_encoder"),
-        (LoraComponent.TextEncoder2, "text_encoder_2"),
-    ];
-
     private readonly Lock _gate = new();
     private readonly LinkedList<(string Key, LoraSet Set)> _sets = new();
     private readonly LinkedList<(string Path, LoraAdapter Adapter)> _adapters = new();
@@ -147,15 +140,8 @@ public sealed class LoraSets(string modelId, string folder, OnnxSessionFactory s
     {
         if (_graphs is not null)
             return _graphs;
-        var graphs = new Dictionary<LoraComponent, LoraGraph>();
-        foreach (var (component, name) in ComponentFolders)
-        {
-            var path = Path.Combine(folder, name, "model.onnx");
-            if (File.Exists(path))
-                graphs[component] = LoraGraph.Read(component, path);
-        }
-
-        _index = new LoraModuleIndex(graphs.Values.SelectMany(g => g.Targets.Keys.Select(path => (g.Component, path))));
+        var graphs = LoraGraph.ReadFolder(folder);
+        _index = LoraGraph.Index(graphs.Values);
         return _graphs = graphs;
     }
 

@@ -23,13 +23,10 @@ public sealed class LoraFixtureMergeTests
     [MemberData(nameof(Cases))]
     public void MergedInitializers_AreTorchsMerge(string fixture, string file, string weight, string component)
     {
-        var components = new (LoraComponent, string)[] { (LoraComponent.Unet, "unet"), (LoraComponent.TextEncoder, "text_encoder"), (LoraComponent.TextEncoder2, "text_encoder_2") };
-        var graphs = components
-            .Where(c => File.Exists(TestPaths.Model("tiny", fixture, c.Item2, "model.onnx")))
-            .ToDictionary(c => c.Item1, c => LoraGraph.Read(c.Item1, TestPaths.Model("tiny", fixture, c.Item2, "model.onnx")));
-        var index = new LoraModuleIndex(graphs.Values.SelectMany(g => g.Targets.Keys.Select(k => (g.Component, k))));
+        var graphs = LoraGraph.ReadFolder(TestPaths.Model("tiny", fixture));
+        var index = LoraGraph.Index(graphs.Values);
         var adapter = LoraAdapter.Load(TestPaths.Model("tiny", $"lora-{fixture}", file), index);
-        var target = components.Single(c => c.Item2 == component).Item1;
+        var target = graphs.Single(g => Path.GetFileName(Path.GetDirectoryName(g.Value.Path)) == component).Key;
         var merged = LoraGraph.Read(target, TestPaths.Model("tiny", $"lora-{fixture}", $"merged-w{weight}", component, "model.onnx"));
 
         var modules = adapter.Modules.Where(m => m.Component == target).ToList();
