@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using Livepeer.Runner.Core.Models.Graphs;
 using Livepeer.Runner.Pipelines.Diffusion.Lora;
 
 namespace Livepeer.Runner.Pipelines.Tests.Diffusion.Lora;
@@ -51,6 +53,36 @@ public sealed class LoraMergeTests
         var error = Assert.Throws<LoraMismatchException>(() => LoraMerge.AddInto(new float[6], dims, layout, Delta, "attn.to_q"));
 
         Assert.Contains("'attn.to_q'", error.Message);
+    }
+
+    [Fact]
+    public void ReadFloat32_ReadsAFloat16WeightFromItsOffset()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            var bytes = new byte[3 + 6];
+            BinaryPrimitives.WriteHalfLittleEndian(bytes.AsSpan(3), (Half)1.5f);
+            BinaryPrimitives.WriteHalfLittleEndian(bytes.AsSpan(5), (Half)(-2f));
+            BinaryPrimitives.WriteHalfLittleEndian(bytes.AsSpan(7), (Half)0.25f);
+            File.WriteAllBytes(path, bytes);
+
+            var weight = new GraphInitializer("w", LoraMerge.OnnxFloat16, [3], new InitializerData(path, 3, 6));
+
+            Assert.Equal([1.5f, -2f, 0.25f], LoraMerge.ReadFloat32(weight));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void ReadFloat32_RefusesOtherDataTypes()
+    {
+        var weight = new GraphInitializer("ids", 7, [2], new InitializerData("model.onnx", 0, 16));
+
+        Assert.Contains("data type 7", Assert.Throws<SafetensorsFormatException>(() => LoraMerge.ReadFloat32(weight)).Message);
     }
 
     [Fact]
