@@ -61,6 +61,47 @@ public sealed class ModelManagerTests : IAsyncDisposable
         _events.Where(e => e.Kind == ModelEventKind.Unloaded).Select(e => (e.Kind, e.Entry.ModelId, e.Reason)).ToList();
 
     [Fact]
+    public async Task TryCharge_GrowsTheLeasedModelsEntry_AndRefundGivesItBack()
+    {
+        _loader.Define("a", 300);
+        using var lease = await _manager.AcquireAsync(Entry("a"), CancellationToken.None);
+
+        Assert.True(lease.TryCharge(200));
+        Assert.Equal((500L, 500L), (_manager.Snapshot().UsedBytes, _manager.Snapshot().Models.Single().FootprintBytes));
+
+        lease.Refund(200);
+        Assert.Equal((300L, 300L), (_manager.Snapshot().UsedBytes, _manager.Snapshot().Models.Single().FootprintBytes));
+    }
+
+    [Fact]
+    public async Task TryCharge_EvictsIdleModelsForRoom()
+    {
+        await UseAsync("idle", 400);
+        _loader.Define("a", 300);
+        using var lease = await _manager.AcquireAsync(Entry("a"), CancellationToken.None);
+
+        Assert.True(lease.TryCharge(500));
+
+        Assert.Equal(["a"], Resident());
+        Assert.Equal(800, _manager.Snapshot().UsedBytes);
+        Assert.Contains((ModelEventKind.Unloaded, "idle", (UnloadReason?)UnloadReason.Evicted), Unloads());
+    }
+
+    [Fact]
+    public async Task TryCharge_WithoutRoom_ChangesNothing()
+    {
+        _loader.Define("busy", 400);
+        using var other = await _manager.AcquireAsync(Entry("busy"), CancellationToken.None);
+        _loader.Define("a", 300);
+        using var lease = await _manager.AcquireAsync(Entry("a"), CancellationToken.None);
+
+        Assert.False(lease.TryCharge(400));
+
+        Assert.Equal(700, _manager.Snapshot().UsedBytes);
+        Assert.Equal(["a", "busy"], Resident());
+    }
+
+    [Fact]
     public async Task Load_ThatFits_IsAdmittedAtItsMeasuredFootprint()
     {
         _loader.Define("a", weightBytes: 300, growth: 340);
