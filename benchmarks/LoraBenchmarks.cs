@@ -10,8 +10,8 @@ namespace Livepeer.Runner.Benchmarks;
 
 /// <summary>
 /// LoRA adapter sets on the tiny fixtures: building one (merging the fixture LoRA into the UNet's and text encoders'
-/// weights and opening those sessions with the overrides), and the 512² loop of <see cref="DiffusionBenchmarks"/> run
-/// on a set, whose sessions run unoptimized (see OnnxSessionFactory), to compare with the base model's figure.
+/// weights and opening those sessions with them), and the 512² loop of <see cref="DiffusionBenchmarks"/> run on a set,
+/// to compare with the base model's figure.
 /// </summary>
 [MemoryDiagnoser]
 public class LoraBenchmarks

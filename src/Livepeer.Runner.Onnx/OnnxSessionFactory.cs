@@ -74,27 +74,44 @@ public sealed class OnnxSessionFactory
 
     /// <summary>Opens a session on the chosen provider; a file ONNX Runtime cannot read becomes a <see cref="ModelLoadException"/>.</summary>
     /// <param name="threads">How its CPU kernels run: on the shared pool of intra-op threads, or on the calling thread alone.</param>
-    public InferenceSession Create(string modelId, string onnxPath, SessionThreads threads = SessionThreads.Pool) =>
-        Create(modelId, onnxPath, [], threads);
-
-    /// <summary>
-    /// As <see cref="Create(string, string, SessionThreads)"/>, with some initializers replaced by
-    /// <paramref name="initializers"/> (ONNX Runtime's <c>AddInitializer</c>: the graph's own values of those names are
-    /// not used). The values must outlive the session. ONNX Runtime puts such values in place only after its graph
-    /// optimizations, and some of those read weights and write new ones (the CPU provider's NCHWc transform reorders
-    /// every Conv weight; constant folding, Conv fusions and attention fusion do too), so a replaced weight they touched
-    /// would be silently ignored: a session with replacements runs its graph unoptimized.
-    /// </summary>
-    public InferenceSession Create(string modelId, string onnxPath, IReadOnlyList<(string Name, OrtValue Value)> initializers, SessionThreads threads = SessionThreads.Pool)
+    public InferenceSession Create(string modelId, string onnxPath, SessionThreads threads = SessionThreads.Pool)
     {
         using var options = CreateOptions(MemoryLimitFor(onnxPath), threads);
-        if (initializers.Count > 0)
-            options.GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL;
-        foreach (var (name, value) in initializers)
-            options.AddInitializer(name, value);
+        return Open(modelId, onnxPath, () => new InferenceSession(onnxPath, options));
+    }
+
+    /// <summary>
+    /// As <see cref="Create(string, string, SessionThreads)"/>, with some of the graph's weights replaced (a LoRA adapter
+    /// set's): <paramref name="modelBytes"/>, when given, is the graph file's content with the replaced weights that
+    /// the file itself holds written in place (same size, so the file's layout stands), and
+    /// <paramref name="externalInitializers"/> are host values for replaced weights kept in external data (given
+    /// through <see cref="ExternalInitializers"/>; they must outlive the session). Both are in place before ONNX
+    /// Runtime optimizes the graph, so its optimizations see them, and a CUDA session copies them to the device as it
+    /// does its own weights. The graph's other external data is still read from beside <paramref name="onnxPath"/>.
+    /// </summary>
+    public InferenceSession Create(string modelId, string onnxPath, byte[]? modelBytes, IReadOnlyList<(string Name, OrtValue Value)> externalInitializers)
+    {
+        using var options = CreateOptions(MemoryLimitFor(onnxPath), SessionThreads.Pool);
         try
         {
-            return new InferenceSession(onnxPath, options);
+            ExternalInitializers.Add(options, externalInitializers);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ModelLoadException(modelId, $"Replaced weights for '{Path.GetFileName(onnxPath)}' of {modelId}: {e.Message}", e);
+        }
+
+        if (modelBytes is not null)
+            options.AddSessionConfigEntry("session.model_external_initializers_file_folder_path", Path.GetDirectoryName(Path.GetFullPath(onnxPath))!);
+        return Open(modelId, onnxPath, () => modelBytes is null ? new InferenceSession(onnxPath, options) : new InferenceSession(modelBytes, options));
+    }
+
+    /// <summary>A file ONNX Runtime cannot read becomes a <see cref="ModelLoadException"/>; running out of device memory stays that.</summary>
+    private static InferenceSession Open(string modelId, string onnxPath, Func<InferenceSession> open)
+    {
+        try
+        {
+            return open();
         }
         catch (OnnxRuntimeException e)
         {

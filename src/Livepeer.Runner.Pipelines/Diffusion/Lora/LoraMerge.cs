@@ -80,6 +80,21 @@ public static class LoraMerge
         return values;
     }
 
+    /// <summary>Writes <paramref name="values"/> as <paramref name="weight"/>'s raw little-endian bytes (float32 or float16).</summary>
+    public static void Write(ReadOnlySpan<float> values, GraphInitializer weight, Span<byte> bytes)
+    {
+        var elementSize = ElementSize(weight);
+        if (bytes.Length != values.Length * elementSize)
+            throw new ArgumentException($"Initializer '{weight.Name}' takes {values.Length * elementSize} bytes, not {bytes.Length}.", nameof(bytes));
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (elementSize == 4)
+                BinaryPrimitives.WriteSingleLittleEndian(bytes[(i * 4)..], values[i]);
+            else
+                BinaryPrimitives.WriteHalfLittleEndian(bytes[(i * 2)..], (Half)values[i]);
+        }
+    }
+
     /// <summary>Bytes per element of a weight this merge handles; throws for other data types.</summary>
     public static int ElementSize(GraphInitializer weight) => weight.DataType switch
     {

@@ -8,9 +8,10 @@ public sealed record WeightedAdapter(LoraAdapter Adapter, float Weight);
 
 /// <summary>
 /// One adapter set built for one model: a new session for each component the adapters patch (UNet, text encoders),
-/// opened from the same graph file with the patched weights given as initializer overrides (W + Σ weight·ΔW, in the
-/// initializer's own layout and type); the components they do not touch, the VAE and the safety checker are the base
-/// model's own. <see cref="Model"/> is the base model with these components swapped in.
+/// opened from the same graph with the patched weights (W + Σ weight·ΔW, in the initializer's own layout and type)
+/// in place of the originals: written into a copy of the graph file where the file holds them, given as external
+/// initializers where external data does (<see cref="OnnxSessionFactory.Create(string, string, byte[], IReadOnlyList{ValueTuple{string, OrtValue}})"/>);
+/// the components they do not touch, the VAE and the safety checker are the base model's own. <see cref="Model"/> is the base model with these components swapped in.
 /// </summary>
 public sealed class LoraSet : IDisposable
 {
@@ -51,8 +52,8 @@ public sealed class LoraSet : IDisposable
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var graph = graphs[component];
-                var patched = Patch(graph, adapters, overrides);
-                var session = sessionFactory.Create(model.ModelId, graph.Path, patched);
+                var (modelBytes, external) = Patch(graph, adapters, overrides);
+                var session = sessionFactory.Create(model.ModelId, graph.Path, modelBytes, external);
                 sessions.Add(session);
                 opened[component] = session;
             }
@@ -76,31 +77,43 @@ public sealed class LoraSet : IDisposable
     private static IEnumerable<LoraComponent> Components(IReadOnlyList<WeightedAdapter> adapters) =>
         adapters.SelectMany(a => a.Adapter.Modules).Select(m => m.Component).Distinct().Order();
 
-    /// <summary>The merged weights of <paramref name="graph"/>'s patched modules, as initializer overrides.</summary>
-    private static List<(string Name, OrtValue Value)> Patch(LoraGraph graph, IReadOnlyList<WeightedAdapter> adapters, List<OrtValue> owned)
+    /// <summary>
+    /// The merged weights of <paramref name="graph"/>'s patched modules: those the graph file holds written into a copy
+    /// of it (null when there are none), those in external data as host values (kept in <paramref name="owned"/>).
+    /// </summary>
+    private static (byte[]? ModelBytes, List<(string Name, OrtValue Value)> External) Patch(LoraGraph graph, IReadOnlyList<WeightedAdapter> adapters, List<OrtValue> owned)
     {
         var byModule = adapters
             .SelectMany(a => a.Adapter.Modules.Where(m => m.Component == graph.Component).Select(m => (Module: m, a.Weight)))
             .GroupBy(x => x.Module.ModulePath, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.Ordinal);
-        var patched = new List<(string, OrtValue)>();
+        byte[]? modelBytes = null;
+        var external = new List<(string, OrtValue)>();
         foreach (var module in byModule)
         {
             if (!graph.Targets.TryGetValue(module.Key, out var target))
                 throw new LoraMismatchException($"Module '{module.Key}' has no MatMul, Gemm or Conv weight in {graph.Component}.");
-            var values = LoraMerge.ReadFloat32(target.Weight);
-            foreach (var (lora, weight) in module)
-                LoraMerge.AddInto(values, target.Weight.Dims, target.Layout, LoraDelta.Compute(lora, weight), module.Key);
+            var weight = target.Weight;
+            var values = LoraMerge.ReadFloat32(weight);
+            foreach (var (lora, strength) in module)
+                LoraMerge.AddInto(values, weight.Dims, target.Layout, LoraDelta.Compute(lora, strength), module.Key);
 
-            var shape = target.Weight.Dims.ToArray();
-            var value = target.Weight.DataType == LoraMerge.OnnxFloat16
+            if (weight.Data.File == Path.GetFullPath(graph.Path))
+            {
+                modelBytes ??= File.ReadAllBytes(graph.Path);
+                LoraMerge.Write(values, weight, modelBytes.AsSpan((int)weight.Data.Offset, (int)weight.Data.Length));
+                continue;
+            }
+
+            var shape = weight.Dims.ToArray();
+            var value = weight.DataType == LoraMerge.OnnxFloat16
                 ? OrtValue.CreateTensorValueFromMemory(Array.ConvertAll(values, v => (Float16)v), shape)
                 : OrtValue.CreateTensorValueFromMemory(values, shape);
             owned.Add(value);
-            patched.Add((target.Weight.Name, value));
+            external.Add((weight.Name, value));
         }
 
-        return patched;
+        return (modelBytes, external);
     }
 
     public void Dispose() => Release(_sessions, _overrides);

@@ -77,6 +77,22 @@ public sealed class LoraMergeTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 4)]
+    [InlineData(10, 2)]
+    public void Write_IsTheInitializersRawBytes(int dataType, int elementSize)
+    {
+        var weight = new GraphInitializer("w", dataType, [3], new InitializerData("model.onnx", 0, 3 * elementSize));
+        var bytes = new byte[3 * elementSize];
+
+        LoraMerge.Write([1.5f, -2f, 0.25f], weight, bytes);
+
+        float At(int i) => elementSize == 4
+            ? BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(i * 4))
+            : (float)BinaryPrimitives.ReadHalfLittleEndian(bytes.AsSpan(i * 2));
+        Assert.Equal([1.5f, -2f, 0.25f], [At(0), At(1), At(2)]);
+    }
+
     [Fact]
     public void ReadFloat32_RefusesOtherDataTypes()
     {
