@@ -157,6 +157,42 @@ internal static class TinyFixtureSignatures
             [F16("sample", 4)],
             [F16("latent_parameters", 4)]),
 
+        // The sd15 and sdxl graphs a LoRA changes, re-exported with it merged (scripts/tiny/lora.py): the base's interfaces.
+        ["lora-sd15/merged-w0.5/text_encoder/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [F32("last_hidden_state", 3), F32("pooler_output", 2)]),
+        ["lora-sd15/merged-w0.5/unet/model.onnx"] = new(
+            [F32("sample", 4), F32("timestep", 0), F32("encoder_hidden_states", 3)],
+            [F32("out_sample", 4)]),
+        ["lora-sd15/merged-w1/text_encoder/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [F32("last_hidden_state", 3), F32("pooler_output", 2)]),
+        ["lora-sd15/merged-w1/unet/model.onnx"] = new(
+            [F32("sample", 4), F32("timestep", 0), F32("encoder_hidden_states", 3)],
+            [F32("out_sample", 4)]),
+        ["lora-sdxl/merged-w0.5/text_encoder/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [F32("last_hidden_state", 3), F32("pooler_output", 2), F32("hidden_states.0", 3), F32("hidden_states.1", 3),
+             F32("hidden_states.2", 3)]),
+        ["lora-sdxl/merged-w0.5/text_encoder_2/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [F32("text_embeds", 2), F32("last_hidden_state", 3), F32("hidden_states.0", 3), F32("hidden_states.1", 3),
+             F32("hidden_states.2", 3)]),
+        ["lora-sdxl/merged-w0.5/unet/model.onnx"] = new(
+            [F32("sample", 4), F32("timestep", 0), F32("encoder_hidden_states", 3), F32("text_embeds", 2), F32("time_ids", 2)],
+            [F32("out_sample", 4)]),
+        ["lora-sdxl/merged-w1/text_encoder/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [F32("last_hidden_state", 3), F32("pooler_output", 2), F32("hidden_states.0", 3), F32("hidden_states.1", 3),
+             F32("hidden_states.2", 3)]),
+        ["lora-sdxl/merged-w1/text_encoder_2/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [F32("text_embeds", 2), F32("last_hidden_state", 3), F32("hidden_states.0", 3), F32("hidden_states.1", 3),
+             F32("hidden_states.2", 3)]),
+        ["lora-sdxl/merged-w1/unet/model.onnx"] = new(
+            [F32("sample", 4), F32("timestep", 0), F32("encoder_hidden_states", 3), F32("text_embeds", 2), F32("time_ids", 2)],
+            [F32("out_sample", 4)]),
+
         ["sd15/text_encoder/model.onnx"] = new(
             [I64("input_ids", 2)],
             [F32("last_hidden_state", 3), F32("pooler_output", 2)]),
