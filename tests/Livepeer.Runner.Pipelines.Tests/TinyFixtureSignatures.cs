@@ -29,6 +29,43 @@ internal static class TinyFixtureSignatures
             [F32("pixel_values", 4)],
             [F32("last_hidden_state", 3)]),
 
+        // FLUX.1-dev: schnell's graphs plus the guidance input (guidance_embeds: true).
+        ["flux-dev/text_encoder/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [F32("last_hidden_state", 3), F32("pooler_output", 2)]),
+        ["flux-dev/text_encoder_2/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [F32("last_hidden_state", 3)]),
+        ["flux-dev/transformer/model.onnx"] = new(
+            [F32("hidden_states", 3), F32("encoder_hidden_states", 3), F32("pooled_projections", 2), F32("timestep", 1),
+             I64("img_ids", 2), I64("txt_ids", 2), F32("guidance", 1)],
+            [F32("out_hidden_states", 3)]),
+        ["flux-dev/vae_decoder/model.onnx"] = new(
+            [F32("latent_sample", 4)],
+            [F32("sample", 4)]),
+        ["flux-dev/vae_encoder/model.onnx"] = new(
+            [F32("sample", 4)],
+            [F32("latent_parameters", 4)]),
+
+        // FLUX.1 via optimum (docs/diffusion-transformers.md): CLIP-L, T5 with input_ids only, a transformer on packed
+        // latents with int64 img_ids/txt_ids (optimum's dummy generator) and a rank-1 timestep, the 16-channel VAE.
+        ["flux-schnell/text_encoder/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [F32("last_hidden_state", 3), F32("pooler_output", 2)]),
+        ["flux-schnell/text_encoder_2/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [F32("last_hidden_state", 3)]),
+        ["flux-schnell/transformer/model.onnx"] = new(
+            [F32("hidden_states", 3), F32("encoder_hidden_states", 3), F32("pooled_projections", 2), F32("timestep", 1),
+             I64("img_ids", 2), I64("txt_ids", 2)],
+            [F32("out_hidden_states", 3)]),
+        ["flux-schnell/vae_decoder/model.onnx"] = new(
+            [F32("latent_sample", 4)],
+            [F32("sample", 4)]),
+        ["flux-schnell/vae_encoder/model.onnx"] = new(
+            [F32("sample", 4)],
+            [F32("latent_parameters", 4)]),
+
         ["instruct-pix2pix/text_encoder/model.onnx"] = new(
             [I64("input_ids", 2)],
             [F32("last_hidden_state", 3), F32("pooler_output", 2)]),
@@ -167,6 +204,28 @@ internal static class TinyFixtureSignatures
             [F32("latent_sample", 4)],
             [F32("sample", 4)]),
         ["sd15/vae_encoder/model.onnx"] = new(
+            [F32("sample", 4)],
+            [F32("latent_parameters", 4)]),
+
+        // SD3 via optimum: both CLIPs with projection and every hidden state, T5, an unpacked 16-channel transformer.
+        ["sd3/text_encoder/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [F32("text_embeds", 2), F32("last_hidden_state", 3), F32("hidden_states.0", 3), F32("hidden_states.1", 3),
+             F32("hidden_states.2", 3)]),
+        ["sd3/text_encoder_2/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [F32("text_embeds", 2), F32("last_hidden_state", 3), F32("hidden_states.0", 3), F32("hidden_states.1", 3),
+             F32("hidden_states.2", 3)]),
+        ["sd3/text_encoder_3/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [F32("last_hidden_state", 3)]),
+        ["sd3/transformer/model.onnx"] = new(
+            [F32("hidden_states", 4), F32("encoder_hidden_states", 3), F32("pooled_projections", 2), F32("timestep", 1)],
+            [F32("out_hidden_states", 4)]),
+        ["sd3/vae_decoder/model.onnx"] = new(
+            [F32("latent_sample", 4)],
+            [F32("sample", 4)]),
+        ["sd3/vae_encoder/model.onnx"] = new(
             [F32("sample", 4)],
             [F32("latent_parameters", 4)]),
 
