@@ -10,6 +10,7 @@ txt_ids/img_ids (RoPE), SD3 patchifies (patch 2) and adds 2-D sin-cos positions.
 
 import os
 
+import onnx
 import torch
 from torch import nn
 import torch.nn.functional as F
@@ -393,8 +394,21 @@ def sd3(root):
         "transformer": ["diffusers", "SD3Transformer2DModel"], "vae": ["diffusers", "AutoencoderKL"]})
 
 
+def flux_schnell_bf16(root):
+    """flux-schnell (the same weights) as a bf16 export: every float input and output of every graph bfloat16."""
+    flux(root, dev=False)
+    for part in ("text_encoder", "text_encoder_2", "transformer", "vae_encoder", "vae_decoder"):
+        path = os.path.join(root, part, "model.onnx")
+        model = onnx.load(path)
+        floats = {v.name for v in list(model.graph.input) + list(model.graph.output)
+                  if v.type.tensor_type.elem_type == onnx.TensorProto.FLOAT}
+        common.half_io(model, floats.__contains__, floats.__contains__, elem_type=onnx.TensorProto.BFLOAT16)
+        common.save(model, path)
+
+
 FIXTURES = {
     "flux-schnell": lambda root: flux(root, dev=False),
+    "flux-schnell-bf16": flux_schnell_bf16,
     "flux-dev": lambda root: flux(root, dev=True),
     "sd3": sd3,
 }

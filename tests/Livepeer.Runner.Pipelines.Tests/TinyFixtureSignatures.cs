@@ -66,6 +66,24 @@ internal static class TinyFixtureSignatures
             [F32("sample", 4)],
             [F32("latent_parameters", 4)]),
 
+        // FLUX.1 in bf16 (ai-runner runs Flux in bf16; Black Forest Labs publish bf16 graphs): every float input and output bfloat16.
+        ["flux-schnell-bf16/text_encoder/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [BF16("last_hidden_state", 3), BF16("pooler_output", 2)]),
+        ["flux-schnell-bf16/text_encoder_2/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [BF16("last_hidden_state", 3)]),
+        ["flux-schnell-bf16/transformer/model.onnx"] = new(
+            [BF16("hidden_states", 3), BF16("encoder_hidden_states", 3), BF16("pooled_projections", 2), BF16("timestep", 1),
+             I64("img_ids", 2), I64("txt_ids", 2)],
+            [BF16("out_hidden_states", 3)]),
+        ["flux-schnell-bf16/vae_decoder/model.onnx"] = new(
+            [BF16("latent_sample", 4)],
+            [BF16("sample", 4)]),
+        ["flux-schnell-bf16/vae_encoder/model.onnx"] = new(
+            [BF16("sample", 4)],
+            [BF16("latent_parameters", 4)]),
+
         ["instruct-pix2pix/text_encoder/model.onnx"] = new(
             [I64("input_ids", 2)],
             [F32("last_hidden_state", 3), F32("pooler_output", 2)]),
@@ -334,6 +352,8 @@ internal static class TinyFixtureSignatures
     private static TensorSignature I64(string name, int rank) => new(name, TensorElementType.Int64, rank);
 
     private static TensorSignature F16(string name, int rank) => new(name, TensorElementType.Float16, rank);
+
+    private static TensorSignature BF16(string name, int rank) => new(name, TensorElementType.BFloat16, rank);
 
     private static TensorSignature Half(TensorSignature signature) => signature with { Type = TensorElementType.Float16 };
 
