@@ -27,6 +27,37 @@ public sealed class TransformerRunner : ConfiguredRunner
         [("RUNNER_MAX_IMAGE_PIXELS", (512 * 512).ToString(System.Globalization.CultureInfo.InvariantCulture))];
 }
 
+/// <summary>The same models on a 3 GiB budget: room for a UNet request's estimate at 1024², not for a transformer's.</summary>
+public sealed class SmallBudgetTransformerRunner : ConfiguredRunner
+{
+    protected override IEnumerable<object> Models() =>
+    [
+        new { pipeline = "text-to-image", model_id = TransformerRunner.Schnell, warm = false, path = TestPaths.Model("tiny", "flux-schnell") },
+    ];
+
+    protected override IEnumerable<(string Name, string Value)> Settings() =>
+    [
+        ("RUNNER_CPU_MEMORY_BYTES", (3L << 30).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ("RUNNER_MAX_IMAGE_PIXELS", (2048 * 2048).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+    ];
+}
+
+/// <summary>A transformer request reserves its attention's estimate, so one that cannot fit the device is refused up front.</summary>
+public sealed class TransformerAdmissionTests(SmallBudgetTransformerRunner runner) : IClassFixture<SmallBudgetTransformerRunner>
+{
+    [Fact]
+    public async Task A1024SquareFluxImage_NeedsMoreThanTheBudget_AndIsRefusedSayingSo()
+    {
+        using var client = runner.Host.CreateClient();
+        using var response = await client.PostAsync("/text-to-image", Requests.Json(
+            $$"""{"prompt":"a cat","model_id":"{{TransformerRunner.Schnell}}","height":1024,"width":1024,"num_inference_steps":1}"""));
+
+        // (64·64 image tokens + 512 text tokens)² · 24 heads · 8 bytes + 1024² · 1536 bytes of VAE decode = 5,687,476,224 bytes.
+        var message = await response.ReadErrorAsync(HttpStatusCode.BadRequest);
+        Assert.StartsWith("This request needs 5424 MiB of working memory", message, StringComparison.Ordinal);
+    }
+}
+
 /// <summary>/text-to-image and /image-to-image on FLUX.1 schnell and dev and SD3, as go-livepeer calls them.</summary>
 public sealed class TransformerRouteTests(TransformerRunner runner) : IClassFixture<TransformerRunner>
 {

@@ -37,7 +37,7 @@ public sealed class DiffusionEngine : IEngine
     /// <summary>
     /// A transformer request's activations: the attention scores of one row, heads × n² floats and their softmax
     /// (n = image tokens (w/16)·(h/16) plus 512 text tokens, 24 heads as FLUX.1 and SD3 medium have), per guidance row,
-    /// beside the VAE decode's 1.5 KiB per pixel. 1024² for Flux is about 5.7 GiB; a measured reservation replaces it.
+    /// beside the VAE decode's 1.5 KiB per pixel. 1024² for Flux is about 5.3 GiB; a measured reservation replaces it.
     /// </summary>
     public static long TransformerActivationFor(long width, long height, int batch)
     {

@@ -52,9 +52,9 @@ public sealed class DiffusionPipeline(ModelManager models, RunnerSettings settin
         if (image is null)
             CheckSize(width, height);
 
-        // Images are generated one after another, each with its guidance batch (pix2pix's is three).
-        var activations = IsTransformer(model)
-            ? DiffusionEngine.TransformerActivationFor(width, height, batch: 2)
+        // Images are generated one after another, each with its guidance batch (pix2pix's is three, SD3's two, Flux's one).
+        var activations = TransformerRows(model) is > 0 and var rows
+            ? DiffusionEngine.TransformerActivationFor(width, height, rows)
             : DiffusionEngine.ActivationFor(width, height, image is null ? 2 : 3);
         using var lease = await models.AcquireAsync(model with { ActivationBytes = activations }, cancellationToken).ConfigureAwait(false);
         var (generator, checker) = lease.Model is TransformerDiffusionModel transformer
@@ -101,17 +101,23 @@ public sealed class DiffusionPipeline(ModelManager models, RunnerSettings settin
         return new FlowGenerator(engine, request, cancellationToken);
     }
 
-    /// <summary>Whether the request's model is a diffusion transformer, told from its folder (before loading, for the admission estimate).</summary>
-    private bool IsTransformer(LeaseRequest model)
+    /// <summary>
+    /// A diffusion transformer's guidance rows a step (SD3 2, Flux 1), told from the model's folder before it loads, for
+    /// the admission estimate; 0 for a UNet model.
+    /// </summary>
+    private int TransformerRows(LeaseRequest model)
     {
+        string folder;
         try
         {
-            return TransformerDiffusionModel.IsTransformerFolder(locator.Locate(model.Entry));
+            folder = locator.Locate(model.Entry);
         }
         catch (ModelLoadException)
         {
-            return false; // the lease reports the missing model
+            return 0; // the lease reports the missing model
         }
+
+        return !TransformerDiffusionModel.IsTransformerFolder(folder) ? 0 : TransformerDiffusionModel.IsSd3Folder(folder) ? 2 : 1;
     }
 
     /// <summary>diffusers' set_timesteps refuses more steps than the scheduler was trained with (a ValueError: ai-runner's 400).</summary>

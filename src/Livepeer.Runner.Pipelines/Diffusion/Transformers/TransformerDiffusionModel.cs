@@ -69,6 +69,13 @@ public sealed class TransformerDiffusionModel : IDisposable
     /// <summary>Whether <paramref name="folder"/> holds a diffusion transformer rather than a UNet.</summary>
     public static bool IsTransformerFolder(string folder) => File.Exists(Graph(folder, "transformer"));
 
+    /// <summary>
+    /// Whether a transformer folder is SD3's rather than Flux's, told from its files before any graph opens: SD3 has a
+    /// second CLIP (BPE files in <c>tokenizer_2/</c>) and T5 in <c>text_encoder_3/</c>; Flux has T5 in <c>text_encoder_2/</c>.
+    /// </summary>
+    public static bool IsSd3Folder(string folder) =>
+        Directory.Exists(Path.Combine(folder, "text_encoder_3")) || File.Exists(Path.Combine(folder, "tokenizer_2", "vocab.json"));
+
     public static async Task<TransformerDiffusionModel> LoadAsync(string modelId, string folder, OnnxSessionFactory sessions, int vaeTileLatents = 0)
     {
         if (!File.Exists(Path.Combine(folder, "model_index.json")))
@@ -78,8 +85,7 @@ public sealed class TransformerDiffusionModel : IDisposable
             throw new ModelLoadException(modelId, $"{modelId} has a transformer/ but its scheduler is '{schedulerConfig.ClassName}'; Flux and SD3 use {SchedulerClassNames.FlowMatchEuler}.");
         _ = SchedulerFactory.Create(schedulerConfig, modelId); // refuse an unsupported option at load, not per request
 
-        // SD3 has a second CLIP in text_encoder_2 (and T5 in text_encoder_3); Flux has T5 in text_encoder_2.
-        var isSd3 = Directory.Exists(Path.Combine(folder, "text_encoder_3")) || File.Exists(Path.Combine(folder, "tokenizer_2", "vocab.json"));
+        var isSd3 = IsSd3Folder(folder);
         var hasT5 = !isSd3 || File.Exists(Graph(folder, "text_encoder_3"));
         string[] required = ["transformer", "text_encoder", "text_encoder_2", "vae_decoder"];
         foreach (var component in required.Where(c => !File.Exists(Graph(folder, c))))

@@ -11,7 +11,7 @@ internal static class TransformerRequirements
 {
     public static ModelRequirements Of(string location)
     {
-        var isSd3 = Directory.Exists(Path.Combine(location, "text_encoder_3")) || File.Exists(Path.Combine(location, "tokenizer_2", "vocab.json"));
+        var isSd3 = TransformerDiffusionModel.IsSd3Folder(location);
         var t5Folder = isSd3 ? "text_encoder_3" : "text_encoder_2";
         var t5Tokenizer = isSd3 ? "tokenizer_3" : "tokenizer_2";
         // SD3 runs without its T5 (zeros in its place), as diffusers allows; Flux cannot.
