@@ -1,0 +1,152 @@
+"""LoRA adapters for the tiny sd15 and sdxl fixtures (issue 21), and those fixtures exported again with the
+adapter merged in torch, to check the runner's own merge into the ONNX initializers.
+
+For each base (lora-sd15, lora-sdxl):
+  peft/pytorch_lora_weights.safetensors   diffusers/PEFT names: unet.<module>.lora_A.weight / lora_B.weight,
+                                          text_encoder(_2).<module>...; no alpha (scale 1)
+  kohya/tiny_lora.safetensors             kohya names: lora_unet_<module_with_underscores>.lora_down.weight,
+                                          lora_up.weight, alpha (= rank / 2, so up is stored doubled: same update)
+  merged-w1/<component>/model.onnx        the base re-exported with W + 1.0 * up @ down merged in torch
+  merged-w0.5/<component>/model.onnx      ... with 0.5 * up @ down
+Only the graphs the adapter changes are kept (the unet and the text encoders); the tests assemble a complete
+folder from the base fixture and these. The base fixtures' own builders run unchanged (same seeds, same calls),
+the merge is applied to each module just before its export, and the adapter's tensors come from a generator of
+their own, so the global random stream (and with it every other weight) is what the base fixture gets.
+"""
+
+import json
+import os
+import shutil
+import struct
+import tempfile
+
+import torch
+
+import common
+import diffusion
+
+RANK = 2
+
+# Modules the adapter patches, per component: linear layers (exported as MatMul, or Gemm when they have a bias on a
+# 2-D input), 3x3 and 1x1 convolutions. Names are the tiny modules' own paths (what the graph's node names keep).
+UNET = ["time.2", "res0.t", "res1.c1", "res1.skip", "attn1.block.attn.q", "attn1.block.attn.k",
+        "attn1.block.cross.v", "attn1.block.attn.o", "attn1.block.mlp.0"]
+SD15 = {"unet": UNET, "text_encoder": ["layers.0.attn.q", "layers.1.mlp.2"]}
+SDXL = {"unet": UNET + ["add.0"], "text_encoder": ["layers.0.attn.v"],
+        "text_encoder_2": ["layers.1.attn.q", "proj"]}
+KOHYA_PREFIX = {"sd15": {"unet": "lora_unet_", "text_encoder": "lora_te_"},
+                "sdxl": {"unet": "lora_unet_", "text_encoder": "lora_te1_", "text_encoder_2": "lora_te2_"}}
+
+
+def _module(root, path):
+    for part in path.split("."):
+        root = root[int(part)] if part.isdigit() else getattr(root, part)
+    return root
+
+
+def _factors(generator, weight):
+    """(down, up) for a weight of shape [out, in] or [out, in, kh, kw]: down [r, in(, kh, kw)], up [out, r(, 1, 1)]."""
+    out_features = weight.shape[0]
+    down_shape = (RANK,) + tuple(weight.shape[1:])
+    up_shape = (out_features, RANK) + (1, 1) * (weight.dim() == 4)
+    down = torch.randn(down_shape, generator=generator) * 0.4
+    up = torch.randn(up_shape, generator=generator) * 0.4
+    return down, up
+
+
+def _delta(down, up):
+    return (up.flatten(1) @ down.flatten(1)).reshape(up.shape[0], *down.shape[1:])
+
+
+class Adapter:
+    """The adapter's tensors, made on first sight of each module and then reused for every weight."""
+
+    def __init__(self, targets, seed):
+        self.targets = targets
+        self.generator = torch.Generator().manual_seed(seed)
+        self.factors = {}  # (component, module) -> (down, up)
+
+    def merge(self, component, module, strength):
+        for path in self.targets.get(component, []):
+            layer = _module(module, path)
+            key = (component, path)
+            if key not in self.factors:
+                self.factors[key] = _factors(self.generator, layer.weight)
+            down, up = self.factors[key]
+            with torch.no_grad():
+                layer.weight += strength * _delta(down, up)
+
+
+def _export_merged(build, adapter, strength, root):
+    """Runs the base fixture's builder into root with the adapter merged into each module before its export."""
+    originals = diffusion.export_text_encoder, diffusion.export_unet
+
+    def text_encoder(folder, module, *args, **kw):
+        adapter.merge(os.path.basename(folder), module, strength)
+        return originals[0](folder, module, *args, **kw)
+
+    def unet(folder, module, *args, **kw):
+        adapter.merge("unet", module, strength)
+        return originals[1](folder, module, *args, **kw)
+
+    diffusion.export_text_encoder, diffusion.export_unet = text_encoder, unet
+    try:
+        build(root)
+    finally:
+        diffusion.export_text_encoder, diffusion.export_unet = originals
+
+
+def write_safetensors(path, tensors):
+    """The safetensors layout: u64 header length, JSON header (sorted names, padded with spaces to 8 bytes), F32 data."""
+    header, data = {}, b""
+    for name in sorted(tensors):
+        t = tensors[name].contiguous().to(torch.float32)
+        raw = struct.pack("<%df" % t.numel(), *t.flatten().tolist())
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [len(data), len(data) + len(raw)]}
+        data += raw
+    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-len(text) % 8)
+    common.write_bytes(path, struct.pack("<Q", len(text)) + text + data)
+
+
+def _peft(adapter):
+    tensors = {}
+    for (component, path), (down, up) in adapter.factors.items():
+        tensors[f"{component}.{path}.lora_A.weight"] = down
+        tensors[f"{component}.{path}.lora_B.weight"] = up
+    return tensors
+
+
+def _kohya(adapter, prefixes):
+    alpha = RANK / 2  # scale alpha / rank = 0.5, so up is stored doubled for the same update
+    tensors = {}
+    for (component, path), (down, up) in adapter.factors.items():
+        name = prefixes[component] + path.replace(".", "_")
+        tensors[f"{name}.lora_down.weight"] = down
+        tensors[f"{name}.lora_up.weight"] = up * (RANK / alpha)
+        tensors[f"{name}.alpha"] = torch.tensor(alpha)
+    return tensors
+
+
+def lora_fixture(root, base, build, targets, seed):
+    adapter = Adapter(targets, seed)
+    for strength, label in ((1.0, "w1"), (0.5, "w0.5")):
+        scratch = tempfile.mkdtemp(prefix="tiny-lora-")
+        try:
+            _export_merged(build, adapter, strength, scratch)
+            for component in targets:
+                for name in sorted(os.listdir(os.path.join(scratch, component))):
+                    if name.startswith("model.onnx"):
+                        target = os.path.join(root, f"merged-{label}", component, name)
+                        os.makedirs(os.path.dirname(target), exist_ok=True)
+                        shutil.copyfile(os.path.join(scratch, component, name), target)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    write_safetensors(os.path.join(root, "peft", "pytorch_lora_weights.safetensors"), _peft(adapter))
+    write_safetensors(os.path.join(root, "kohya", "tiny_lora.safetensors"), _kohya(adapter, KOHYA_PREFIX[base]))
+
+
+FIXTURES = {
+    "lora-sd15": lambda root: lora_fixture(root, "sd15", diffusion.sd15, SD15, 2115),
+    "lora-sdxl": lambda root: lora_fixture(root, "sdxl", diffusion.sdxl, SDXL, 2120),
+}
