@@ -50,7 +50,8 @@ public sealed class DiffusionTransformer : IDisposable
         if (extra.Count > 0)
             throw new ModelLoadException(modelId, $"The transformer of {modelId} has inputs this engine does not feed: {string.Join(", ", extra)}.");
 
-        foreach (var name in (string[])[HiddenStates, EncoderHiddenStates, PooledProjections, Timestep, .. HasGuidanceIn(inputs) ? [Guidance] : Array.Empty<string>()])
+        HasGuidance = inputs.ContainsKey(Guidance);
+        foreach (var name in known.Where(n => n is not (ImageIds or TextIds) && inputs.ContainsKey(n)))
         {
             if (!FloatTensor.IsFloat(inputs[name].ElementType))
                 throw new ModelLoadException(modelId, $"The transformer of {modelId} takes {inputs[name].ElementType.Name} '{name}'; expected float32, float16 or bfloat16.");
@@ -75,7 +76,6 @@ public sealed class DiffusionTransformer : IDisposable
                 throw new ModelLoadException(modelId, $"The Flux transformer of {modelId} takes {PackedChannels} features a token; 2×2 packing needs a multiple of 4.");
         }
 
-        HasGuidance = HasGuidanceIn(inputs);
         TimestepRank = inputs[Timestep].Dimensions.Length;
         GuidanceRank = HasGuidance ? inputs[Guidance].Dimensions.Length : 0;
         if (TimestepRank > 1 || GuidanceRank > 1)
@@ -122,6 +122,4 @@ public sealed class DiffusionTransformer : IDisposable
     public Type OutputType => Session.OutputMetadata[OutputName].ElementType;
 
     public void Dispose() => Session.Dispose();
-
-    private static bool HasGuidanceIn(IReadOnlyDictionary<string, NodeMetadata> inputs) => inputs.ContainsKey(Guidance);
 }
