@@ -20,6 +20,7 @@ OPSET = 17
 ORT_TYPE_NAMES = {
     onnx.TensorProto.FLOAT: "Float",
     onnx.TensorProto.FLOAT16: "Float16",
+    onnx.TensorProto.BFLOAT16: "BFloat16",
     onnx.TensorProto.INT64: "Int64",
     onnx.TensorProto.INT32: "Int32",
     onnx.TensorProto.BOOL: "Bool",
@@ -120,12 +121,12 @@ def save(model, path, external_data=False):
         onnx.save_model(model, path)
 
 
-def half_io(model, inputs, outputs):
-    """Make the inputs and outputs whose names the predicates accept float16 at the graph boundary, with Casts around
-    the float32 body.
+def half_io(model, inputs, outputs, elem_type=onnx.TensorProto.FLOAT16):
+    """Make the inputs and outputs whose names the predicates accept float16 (or elem_type: BFLOAT16) at the graph
+    boundary, with Casts around the float32 body.
 
-    Real fp16 exports are float16 end to end; ONNX Runtime's CPU kernels lack float16 for most ops, so the body stays
-    float32 here. What a fixture tests is the engine's float16 inputs and outputs, which are the same.
+    Real fp16/bf16 exports are narrow end to end; ONNX Runtime's CPU kernels lack float16 and bfloat16 for most ops, so
+    the body stays float32 here. What a fixture tests is the engine's narrow inputs and outputs, which are the same.
     """
     graph = model.graph
     head, tail = [], []
@@ -135,15 +136,15 @@ def half_io(model, inputs, outputs):
             for node in graph.node:
                 node.input[:] = [inner if name == value.name else name for name in node.input]
             head.append(onnx.helper.make_node("Cast", [value.name], [inner], to=onnx.TensorProto.FLOAT, name="cast_" + value.name))
-            value.type.tensor_type.elem_type = onnx.TensorProto.FLOAT16
+            value.type.tensor_type.elem_type = elem_type
     for value in graph.output:
         if outputs(value.name):
             inner = value.name + "_f32"
             for node in graph.node:
                 node.output[:] = [inner if name == value.name else name for name in node.output]
                 node.input[:] = [inner if name == value.name else name for name in node.input]
-            tail.append(onnx.helper.make_node("Cast", [inner], [value.name], to=onnx.TensorProto.FLOAT16, name="cast_" + value.name))
-            value.type.tensor_type.elem_type = onnx.TensorProto.FLOAT16
+            tail.append(onnx.helper.make_node("Cast", [inner], [value.name], to=elem_type, name="cast_" + value.name))
+            value.type.tensor_type.elem_type = elem_type
     nodes = head + list(graph.node) + tail
     del graph.node[:]
     graph.node.extend(nodes)

@@ -111,17 +111,19 @@ class UNet(nn.Module):
 
 class VaeEncoder(nn.Module):
     """AutoencoderKL encoder + quant_conv -> latent_parameters (mean ‖ logvar).
-    legacy=True samples from it instead (optimum <= 1.22 'latent_sample')."""
+    legacy=True samples from it instead (optimum <= 1.22 'latent_sample'). Flux's and SD3's VAEs have 16 latent
+    channels and no quant_conv (use_quant_conv false)."""
 
-    def __init__(self, levels, ch=8, legacy=False):
+    def __init__(self, levels, ch=8, legacy=False, latent=4, quant=True):
         super().__init__()
         self.legacy = legacy
+        self.latent = latent
         self.conv_in = nn.Conv2d(3, ch, 3, padding=1)
         self.blocks = nn.ModuleList([ResBlock(ch, ch) for _ in range(levels)])
         self.downs = nn.ModuleList([nn.Conv2d(ch, ch, 3, stride=2, padding=1) for _ in range(levels - 1)])
         self.norm = nn.GroupNorm(4, ch)
-        self.conv_out = nn.Conv2d(ch, 8, 3, padding=1)
-        self.quant_conv = nn.Conv2d(8, 8, 1)
+        self.conv_out = nn.Conv2d(ch, 2 * latent, 3, padding=1)
+        self.quant_conv = nn.Conv2d(2 * latent, 2 * latent, 1) if quant else nn.Identity()
 
     def forward(self, sample):
         h = self.conv_in(sample)
@@ -132,17 +134,17 @@ class VaeEncoder(nn.Module):
         params = self.quant_conv(self.conv_out(F.silu(self.norm(h))))
         if not self.legacy:
             return params
-        mean, logvar = params[:, :4], params[:, 4:].clamp(-30.0, 20.0)
+        mean, logvar = params[:, :self.latent], params[:, self.latent:].clamp(-30.0, 20.0)
         return mean + torch.exp(0.5 * logvar) * torch.randn_like(mean)
 
 
 class VaeDecoder(nn.Module):
     """post_quant_conv + AutoencoderKL decoder: latent_sample -> sample (x 2^(levels-1))."""
 
-    def __init__(self, levels, ch=8):
+    def __init__(self, levels, ch=8, latent=4, quant=True):
         super().__init__()
-        self.post_quant_conv = nn.Conv2d(4, 4, 1)
-        self.conv_in = nn.Conv2d(4, ch, 3, padding=1)
+        self.post_quant_conv = nn.Conv2d(latent, latent, 1) if quant else nn.Identity()
+        self.conv_in = nn.Conv2d(latent, ch, 3, padding=1)
         self.blocks = nn.ModuleList([ResBlock(ch, ch) for _ in range(levels)])
         self.ups = nn.ModuleList([nn.Conv2d(ch, ch, 3, padding=1) for _ in range(levels - 1)])
         self.norm = nn.GroupNorm(4, ch)
@@ -286,21 +288,21 @@ def export_unet(folder, module, in_ch, cross_dim, extra_inputs=(), legacy=False,
                   ["out_sample"], axes, external_data=external, cases=[inputs(3, 6, 10, 5)])
 
 
-def export_vae(root, levels, legacy=False):
+def export_vae(root, levels, legacy=False, latent=4, quant=True):
     f = 2 ** (levels - 1)
-    enc = VaeEncoder(levels, legacy=legacy)
+    enc = VaeEncoder(levels, legacy=legacy, latent=latent, quant=quant)
     out = "latent_sample" if legacy else "latent_parameters"
     common.export(enc, (torch.randn(B, 3, 8 * f, 8 * f),), os.path.join(root, "vae_encoder", "model.onnx"),
                   ["sample"], [out],
                   {"sample": {0: "batch_size", 2: "sample_height", 3: "sample_width"},
                    out: {0: "batch_size", 2: f"sample_height / {f}", 3: f"sample_width / {f}"}},
                   cases=[(torch.randn(1, 3, 3 * f, 5 * f),)], random_outputs=legacy)
-    dec = VaeDecoder(levels)
-    common.export(dec, (torch.randn(B, 4, 8, 8),), os.path.join(root, "vae_decoder", "model.onnx"),
+    dec = VaeDecoder(levels, latent=latent, quant=quant)
+    common.export(dec, (torch.randn(B, latent, 8, 8),), os.path.join(root, "vae_decoder", "model.onnx"),
                   ["latent_sample"], ["sample"],
                   {"latent_sample": {0: "batch_size", 2: "latent_height", 3: "latent_width"},
                    "sample": {0: "batch_size", 2: f"latent_height * {f}", 3: f"latent_width * {f}"}},
-                  cases=[(torch.randn(1, 4, 3, 5),)])
+                  cases=[(torch.randn(1, latent, 3, 5),)])
 
 
 def write_vae_configs(root, cfg):

@@ -26,6 +26,7 @@ sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
 import common  # noqa: E402
 import blip  # noqa: E402
 import diffusion  # noqa: E402
+import dit  # noqa: E402
 import llm  # noqa: E402
 import lora  # noqa: E402
 import sam2  # noqa: E402
@@ -36,7 +37,7 @@ import whisper  # noqa: E402
 ROOT = os.path.normpath(os.path.join(HERE, "..", "..", "models", "tiny"))
 
 FIXTURES = {}
-for family in (diffusion, lora, svd, whisper, blip, sam2, tts, llm):
+for family in (diffusion, dit, lora, svd, whisper, blip, sam2, tts, llm):
     FIXTURES.update(family.FIXTURES)
 
 

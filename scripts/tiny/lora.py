@@ -1,7 +1,7 @@
 """LoRA adapters for the tiny sd15 and sdxl fixtures (issue 21), and those fixtures exported again with the
 adapter merged in torch, to check the runner's own merge into the ONNX initializers.
 
-For each base (lora-sd15, lora-sdxl):
+For each base (lora-sd15, lora-sdxl; lora-flux-schnell and lora-sd3 with the PEFT file only):
   peft/pytorch_lora_weights.safetensors   diffusers/PEFT names: unet.<module>.lora_A.weight / lora_B.weight,
                                           text_encoder(_2).<module>...; no alpha (scale 1)
   kohya/tiny_lora.safetensors             kohya names: lora_unet_<module_with_underscores>.lora_down.weight,
@@ -24,6 +24,7 @@ import torch
 
 import common
 import diffusion
+import dit
 
 RANK = 2
 
@@ -34,6 +35,12 @@ UNET = ["time.2", "res0.t", "res1.c1", "res1.skip", "attn1.block.attn.q", "attn1
 SD15 = {"unet": UNET, "text_encoder": ["layers.0.attn.q", "layers.1.mlp.2"]}
 SDXL = {"unet": UNET + ["add.0"], "text_encoder": ["layers.0.attn.v"],
         "text_encoder_2": ["layers.1.attn.q", "proj"]}
+# The diffusion transformers (issue 20): diffusers/PEFT names only (transformer.<module>, text_encoder.<module>). Linear
+# layers of both block kinds and the text projection, and SD3's 2x2 patch convolution.
+FLUX = {"transformer": ["joint.qkv_img", "joint.out_txt", "joint.mlp_img.0", "single.qkv", "single.out", "context_embedder"],
+        "text_encoder": ["layers.0.attn.q"]}
+SD3 = {"transformer": ["pos_embed", "blocks.0.qkv_img", "blocks.1.qkv_txt", "blocks.1.mlp_txt.2", "context_embedder"],
+       "text_encoder": ["layers.0.attn.q"], "text_encoder_2": ["layers.1.attn.v"]}
 KOHYA_PREFIX = {"sd15": {"unet": "lora_unet_", "text_encoder": "lora_te_"},
                 "sdxl": {"unet": "lora_unet_", "text_encoder": "lora_te1_", "text_encoder_2": "lora_te2_"}}
 
@@ -96,6 +103,22 @@ def _export_merged(build, adapter, strength, root):
         diffusion.export_text_encoder, diffusion.export_unet = originals
 
 
+def _export_merged_any(build, adapter, strength, root):
+    """_export_merged for builders that create their modules inside their export helpers (scripts/tiny/dit.py): the
+    merge happens in common.export, keyed by the graph's folder (transformer, text_encoder, ...)."""
+    original = common.export
+
+    def export(module, args, path, *rest, **kw):
+        adapter.merge(os.path.basename(os.path.dirname(path)), module, strength)
+        return original(module, args, path, *rest, **kw)
+
+    common.export = export
+    try:
+        build(root)
+    finally:
+        common.export = original
+
+
 def write_safetensors(path, tensors):
     """The safetensors layout: u64 header length, JSON header (sorted names, padded with spaces to 8 bytes), F32 data."""
     header, data = {}, b""
@@ -128,12 +151,12 @@ def _kohya(adapter, prefixes):
     return tensors
 
 
-def lora_fixture(root, base, build, targets, seed):
+def lora_fixture(root, base, build, targets, seed, kohya=True):
     adapter = Adapter(targets, seed)
     for strength, label in ((1.0, "w1"), (0.5, "w0.5")):
         scratch = tempfile.mkdtemp(prefix="tiny-lora-")
         try:
-            _export_merged(build, adapter, strength, scratch)
+            (_export_merged if kohya else _export_merged_any)(build, adapter, strength, scratch)
             for component in targets:
                 for name in sorted(os.listdir(os.path.join(scratch, component))):
                     if name.startswith("model.onnx"):
@@ -143,10 +166,13 @@ def lora_fixture(root, base, build, targets, seed):
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
     write_safetensors(os.path.join(root, "peft", "pytorch_lora_weights.safetensors"), _peft(adapter))
-    write_safetensors(os.path.join(root, "kohya", "tiny_lora.safetensors"), _kohya(adapter, KOHYA_PREFIX[base]))
+    if kohya:
+        write_safetensors(os.path.join(root, "kohya", "tiny_lora.safetensors"), _kohya(adapter, KOHYA_PREFIX[base]))
 
 
 FIXTURES = {
     "lora-sd15": lambda root: lora_fixture(root, "sd15", diffusion.sd15, SD15, 2115),
     "lora-sdxl": lambda root: lora_fixture(root, "sdxl", diffusion.sdxl, SDXL, 2120),
+    "lora-flux-schnell": lambda root: lora_fixture(root, "flux", lambda r: dit.flux(r, dev=False), FLUX, 2130, kohya=False),
+    "lora-sd3": lambda root: lora_fixture(root, "sd3", dit.sd3, SD3, 2135, kohya=False),
 }

@@ -18,7 +18,7 @@ internal sealed record GraphSignature(IReadOnlyList<TensorSignature> Inputs, IRe
 internal static class TinyFixtureSignatures
 {
     /// <summary>Keyed by the path under models/tiny, with '/' separators.</summary>
-    public static IReadOnlyDictionary<string, GraphSignature> All { get; } = new Dictionary<string, GraphSignature>
+    public static IReadOnlyDictionary<string, GraphSignature> All { get; } = WithMergedLoraGraphs(new Dictionary<string, GraphSignature>
     {
         // BLIP has no standard export: the project convention copies optimum's VisionEncoderDecoder names (MODEL-FORMATS §5).
         ["blip/decoder_model_merged.onnx"] = new(
@@ -28,6 +28,61 @@ internal static class TinyFixtureSignatures
         ["blip/encoder_model.onnx"] = new(
             [F32("pixel_values", 4)],
             [F32("last_hidden_state", 3)]),
+
+        // FLUX.1-dev: schnell's graphs plus the guidance input (guidance_embeds: true).
+        ["flux-dev/text_encoder/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [F32("last_hidden_state", 3), F32("pooler_output", 2)]),
+        ["flux-dev/text_encoder_2/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [F32("last_hidden_state", 3)]),
+        ["flux-dev/transformer/model.onnx"] = new(
+            [F32("hidden_states", 3), F32("encoder_hidden_states", 3), F32("pooled_projections", 2), F32("timestep", 1),
+             I64("img_ids", 2), I64("txt_ids", 2), F32("guidance", 1)],
+            [F32("out_hidden_states", 3)]),
+        ["flux-dev/vae_decoder/model.onnx"] = new(
+            [F32("latent_sample", 4)],
+            [F32("sample", 4)]),
+        ["flux-dev/vae_encoder/model.onnx"] = new(
+            [F32("sample", 4)],
+            [F32("latent_parameters", 4)]),
+
+        // FLUX.1 via optimum (docs/diffusion-transformers.md): CLIP-L, T5 with input_ids only, a transformer on packed
+        // latents with int64 img_ids/txt_ids (optimum's dummy generator) and a rank-1 timestep, the 16-channel VAE.
+        ["flux-schnell/text_encoder/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [F32("last_hidden_state", 3), F32("pooler_output", 2)]),
+        ["flux-schnell/text_encoder_2/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [F32("last_hidden_state", 3)]),
+        ["flux-schnell/transformer/model.onnx"] = new(
+            [F32("hidden_states", 3), F32("encoder_hidden_states", 3), F32("pooled_projections", 2), F32("timestep", 1),
+             I64("img_ids", 2), I64("txt_ids", 2)],
+            [F32("out_hidden_states", 3)]),
+        ["flux-schnell/vae_decoder/model.onnx"] = new(
+            [F32("latent_sample", 4)],
+            [F32("sample", 4)]),
+        ["flux-schnell/vae_encoder/model.onnx"] = new(
+            [F32("sample", 4)],
+            [F32("latent_parameters", 4)]),
+
+        // FLUX.1 in bf16 (ai-runner runs Flux in bf16; Black Forest Labs publish bf16 graphs): every float input and output bfloat16.
+        ["flux-schnell-bf16/text_encoder/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [BF16("last_hidden_state", 3), BF16("pooler_output", 2)]),
+        ["flux-schnell-bf16/text_encoder_2/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [BF16("last_hidden_state", 3)]),
+        ["flux-schnell-bf16/transformer/model.onnx"] = new(
+            [BF16("hidden_states", 3), BF16("encoder_hidden_states", 3), BF16("pooled_projections", 2), BF16("timestep", 1),
+             I64("img_ids", 2), I64("txt_ids", 2)],
+            [BF16("out_hidden_states", 3)]),
+        ["flux-schnell-bf16/vae_decoder/model.onnx"] = new(
+            [BF16("latent_sample", 4)],
+            [BF16("sample", 4)]),
+        ["flux-schnell-bf16/vae_encoder/model.onnx"] = new(
+            [BF16("sample", 4)],
+            [BF16("latent_parameters", 4)]),
 
         ["instruct-pix2pix/text_encoder/model.onnx"] = new(
             [I64("input_ids", 2)],
@@ -157,42 +212,6 @@ internal static class TinyFixtureSignatures
             [F16("sample", 4)],
             [F16("latent_parameters", 4)]),
 
-        // The sd15 and sdxl graphs a LoRA changes, re-exported with it merged (scripts/tiny/lora.py): the base's interfaces.
-        ["lora-sd15/merged-w0.5/text_encoder/model.onnx"] = new(
-            [I64("input_ids", 2)],
-            [F32("last_hidden_state", 3), F32("pooler_output", 2)]),
-        ["lora-sd15/merged-w0.5/unet/model.onnx"] = new(
-            [F32("sample", 4), F32("timestep", 0), F32("encoder_hidden_states", 3)],
-            [F32("out_sample", 4)]),
-        ["lora-sd15/merged-w1/text_encoder/model.onnx"] = new(
-            [I64("input_ids", 2)],
-            [F32("last_hidden_state", 3), F32("pooler_output", 2)]),
-        ["lora-sd15/merged-w1/unet/model.onnx"] = new(
-            [F32("sample", 4), F32("timestep", 0), F32("encoder_hidden_states", 3)],
-            [F32("out_sample", 4)]),
-        ["lora-sdxl/merged-w0.5/text_encoder/model.onnx"] = new(
-            [I64("input_ids", 2)],
-            [F32("last_hidden_state", 3), F32("pooler_output", 2), F32("hidden_states.0", 3), F32("hidden_states.1", 3),
-             F32("hidden_states.2", 3)]),
-        ["lora-sdxl/merged-w0.5/text_encoder_2/model.onnx"] = new(
-            [I64("input_ids", 2)],
-            [F32("text_embeds", 2), F32("last_hidden_state", 3), F32("hidden_states.0", 3), F32("hidden_states.1", 3),
-             F32("hidden_states.2", 3)]),
-        ["lora-sdxl/merged-w0.5/unet/model.onnx"] = new(
-            [F32("sample", 4), F32("timestep", 0), F32("encoder_hidden_states", 3), F32("text_embeds", 2), F32("time_ids", 2)],
-            [F32("out_sample", 4)]),
-        ["lora-sdxl/merged-w1/text_encoder/model.onnx"] = new(
-            [I64("input_ids", 2)],
-            [F32("last_hidden_state", 3), F32("pooler_output", 2), F32("hidden_states.0", 3), F32("hidden_states.1", 3),
-             F32("hidden_states.2", 3)]),
-        ["lora-sdxl/merged-w1/text_encoder_2/model.onnx"] = new(
-            [I64("input_ids", 2)],
-            [F32("text_embeds", 2), F32("last_hidden_state", 3), F32("hidden_states.0", 3), F32("hidden_states.1", 3),
-             F32("hidden_states.2", 3)]),
-        ["lora-sdxl/merged-w1/unet/model.onnx"] = new(
-            [F32("sample", 4), F32("timestep", 0), F32("encoder_hidden_states", 3), F32("text_embeds", 2), F32("time_ids", 2)],
-            [F32("out_sample", 4)]),
-
         ["sd15/text_encoder/model.onnx"] = new(
             [I64("input_ids", 2)],
             [F32("last_hidden_state", 3), F32("pooler_output", 2)]),
@@ -203,6 +222,28 @@ internal static class TinyFixtureSignatures
             [F32("latent_sample", 4)],
             [F32("sample", 4)]),
         ["sd15/vae_encoder/model.onnx"] = new(
+            [F32("sample", 4)],
+            [F32("latent_parameters", 4)]),
+
+        // SD3 via optimum: both CLIPs with projection and every hidden state, T5, an unpacked 16-channel transformer.
+        ["sd3/text_encoder/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [F32("text_embeds", 2), F32("last_hidden_state", 3), F32("hidden_states.0", 3), F32("hidden_states.1", 3),
+             F32("hidden_states.2", 3)]),
+        ["sd3/text_encoder_2/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [F32("text_embeds", 2), F32("last_hidden_state", 3), F32("hidden_states.0", 3), F32("hidden_states.1", 3),
+             F32("hidden_states.2", 3)]),
+        ["sd3/text_encoder_3/model.onnx"] = new(
+            [I64("input_ids", 2)],
+            [F32("last_hidden_state", 3)]),
+        ["sd3/transformer/model.onnx"] = new(
+            [F32("hidden_states", 4), F32("encoder_hidden_states", 3), F32("pooled_projections", 2), F32("timestep", 1)],
+            [F32("out_hidden_states", 4)]),
+        ["sd3/vae_decoder/model.onnx"] = new(
+            [F32("latent_sample", 4)],
+            [F32("sample", 4)]),
+        ["sd3/vae_encoder/model.onnx"] = new(
             [F32("sample", 4)],
             [F32("latent_parameters", 4)]),
 
@@ -300,7 +341,32 @@ internal static class TinyFixtureSignatures
         ["whisper-tiny-timestamped/onnx/encoder_model.onnx"] = new(
             [F32("input_features", 3)],
             [F32("last_hidden_state", 3)]),
-    };
+    });
+
+    /// <summary>
+    /// The graphs each LoRA fixture re-exports with its adapter merged (scripts/tiny/lora.py), at both weights: a merged
+    /// graph keeps its base graph's interface (<c>lora-sd15/merged-w1/unet/model.onnx</c> is <c>sd15/unet/model.onnx</c>'s).
+    /// </summary>
+    private static Dictionary<string, GraphSignature> WithMergedLoraGraphs(Dictionary<string, GraphSignature> graphs)
+    {
+        (string Fixture, string[] Components)[] merged =
+        [
+            ("sd15", ["text_encoder", "unet"]),
+            ("sdxl", ["text_encoder", "text_encoder_2", "unet"]),
+            ("flux-schnell", ["text_encoder", "transformer"]),
+            ("sd3", ["text_encoder", "text_encoder_2", "transformer"]),
+        ];
+        foreach (var (fixture, components) in merged)
+        {
+            foreach (var weight in new[] { "w1", "w0.5" })
+            {
+                foreach (var component in components)
+                    graphs[$"lora-{fixture}/merged-{weight}/{component}/model.onnx"] = graphs[$"{fixture}/{component}/model.onnx"];
+            }
+        }
+
+        return graphs;
+    }
 
     /// <summary>Whisper's <c>cross_attentions.{layer}</c>: f32 <c>[batch, heads, decoder tokens, encoder frames]</c>.</summary>
     private static IEnumerable<TensorSignature> CrossAttentions(int layers) =>
@@ -311,6 +377,8 @@ internal static class TinyFixtureSignatures
     private static TensorSignature I64(string name, int rank) => new(name, TensorElementType.Int64, rank);
 
     private static TensorSignature F16(string name, int rank) => new(name, TensorElementType.Float16, rank);
+
+    private static TensorSignature BF16(string name, int rank) => new(name, TensorElementType.BFloat16, rank);
 
     private static TensorSignature Half(TensorSignature signature) => signature with { Type = TensorElementType.Float16 };
 

@@ -18,7 +18,7 @@ public sealed class ReadmeExampleTests(DefaultConfigurationRunner runner) : ICla
     [Fact]
     public void ReadmeExamples_CoverEveryServedPipeline()
     {
-        string[] routes = ["/health", "/upscale", "/llm", "/v1/chat/completions", "/text-to-speech", "/image-to-text", "/image-to-video", "/segment-anything-2", "/docs"];
+        string[] routes = ["/health", "/upscale", "/text-to-image", "/llm", "/v1/chat/completions", "/text-to-speech", "/image-to-text", "/image-to-video", "/segment-anything-2", "/docs"];
 
         var paths = ReadmeExamples.InReadme().Select(c => ReadmeExamples.ToRequest(c).RequestUri!.OriginalString).ToHashSet();
 

@@ -31,7 +31,7 @@ public sealed record GraphNeed(string What, IReadOnlyList<string> AnyOf, IReadOn
 /// </summary>
 public sealed record TensorNeed(IReadOnlyList<string> AnyOf, IReadOnlyList<string> Types, int? Rank = null)
 {
-    public static readonly string[] FloatTypes = ["Float", "Float16"];
+    public static readonly string[] FloatTypes = ["Float", "Float16", "BFloat16"];
     public static readonly string[] IdTypes = ["Int64", "Int32"];
 
     public static TensorNeed Named(string name, params string[] types) => new([name], types);

@@ -19,6 +19,7 @@ public sealed record TextEmbedding(float[] Hidden, int SequenceLength, int Width
 public sealed class ClipTextEncoder : IDisposable
 {
     internal const string InputIds = "input_ids";
+    private const string PoolerOutput = "pooler_output";
     private readonly InferenceSession _session;
     private readonly bool _int32Ids;
     private readonly string? _penultimate;
@@ -47,6 +48,9 @@ public sealed class ClipTextEncoder : IDisposable
 
     public bool HasTextEmbeds => _hasTextEmbeds;
 
+    /// <summary>Whether the graph gives CLIPTextModel's <c>pooler_output</c> (the eos position of the final state), Flux's pooled conditioning.</summary>
+    public bool HasPooler => _session.OutputNames.Contains(PoolerOutput);
+
     /// <summary>SD1.5 conditioning: <c>last_hidden_state</c>.</summary>
     public TextEmbedding EncodeLast(string prompt, CancellationToken cancellationToken) =>
         Encode(prompt, "last_hidden_state", pooled: false, cancellationToken);
@@ -54,6 +58,10 @@ public sealed class ClipTextEncoder : IDisposable
     /// <summary>SDXL conditioning: the penultimate layer's hidden states, and <c>text_embeds</c> when the graph has it.</summary>
     public TextEmbedding EncodePenultimate(string prompt, CancellationToken cancellationToken) =>
         Encode(prompt, _penultimate ?? throw new InvalidOperationException("This text encoder has no hidden_states outputs."), _hasTextEmbeds, cancellationToken);
+
+    /// <summary>Flux conditioning: <c>pooler_output</c> alone.</summary>
+    public float[] EncodePooler(string prompt, CancellationToken cancellationToken) =>
+        Encode(prompt, PoolerOutput, pooled: false, cancellationToken).Hidden;
 
     private TextEmbedding Encode(string prompt, string hiddenName, bool pooled, CancellationToken cancellationToken)
     {
@@ -67,7 +75,10 @@ public sealed class ClipTextEncoder : IDisposable
         var hiddenShape = results[0].GetTensorTypeAndShape().Shape;
         var hidden = FloatTensor.ToArray(results[0]);
         var pooledValues = pooled ? FloatTensor.ToArray(results[1]) : null;
-        return new TextEmbedding(hidden, (int)hiddenShape[1], (int)hiddenShape[2], pooledValues);
+        // A rank-2 output (pooler_output, [1, width]) is one row of its width.
+        return hiddenShape.Length == 3
+            ? new TextEmbedding(hidden, (int)hiddenShape[1], (int)hiddenShape[2], pooledValues)
+            : new TextEmbedding(hidden, 1, hidden.Length, pooledValues);
     }
 
     public void Dispose() => _session.Dispose();

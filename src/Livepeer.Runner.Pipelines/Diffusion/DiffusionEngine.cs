@@ -1,11 +1,16 @@
 using Livepeer.Runner.Core;
 using Livepeer.Runner.Core.Configuration;
 using Livepeer.Runner.Pipelines.Checks;
+using Livepeer.Runner.Pipelines.Diffusion.Transformers;
 using Livepeer.Runner.Pipelines.Engines;
 
 namespace Livepeer.Runner.Pipelines.Diffusion;
 
-/// <summary>SD1.5- and SDXL-style diffusers folders for /text-to-image and /image-to-image.</summary>
+/// <summary>
+/// Diffusers folders for /text-to-image and /image-to-image: SD1.5- and SDXL-style UNet pipelines
+/// (<see cref="DiffusionModel"/>) and the flow-matching transformers FLUX.1 and SD3 / 3.5
+/// (<see cref="TransformerDiffusionModel"/>, a folder with <c>transformer/</c>).
+/// </summary>
 public sealed class DiffusionEngine : IEngine
 {
     /// <summary>A rough upper bound on one request's latents, attention and VAE at the contract's default sizes.</summary>
@@ -29,8 +34,23 @@ public sealed class DiffusionEngine : IEngine
     public static long ActivationFor(long width, long height, int batch) =>
         Math.Max(256L << 20, checked(width * height * batch * 1536));
 
-    public ModelRequirements? Requirements(string location) => DiffusionRequirements.Of(location);
+    /// <summary>
+    /// A transformer request's activations: the attention scores of one row, heads × n² floats and their softmax
+    /// (n = image tokens (w/16)·(h/16) plus 512 text tokens, 24 heads as FLUX.1 and SD3 medium have), per guidance row,
+    /// beside the VAE decode's 1.5 KiB per pixel. 1024² for Flux is about 5.3 GiB; a measured reservation replaces it.
+    /// </summary>
+    public static long TransformerActivationFor(long width, long height, int batch)
+    {
+        const int heads = 24, textTokens = 512;
+        var tokens = (width / 16 * (height / 16)) + textTokens;
+        return Math.Max(256L << 20, checked((batch * heads * tokens * tokens * 2 * sizeof(float)) + (width * height * 1536)));
+    }
+
+    public ModelRequirements? Requirements(string location) =>
+        TransformerDiffusionModel.IsTransformerFolder(location) ? TransformerRequirements.Of(location) : DiffusionRequirements.Of(location);
 
     public async Task<IDisposable> LoadAsync(EngineLoad load, CancellationToken cancellationToken) =>
-        await DiffusionModel.LoadAsync(load.ModelId, load.Location, load.Sessions, load.Settings.VaeTileLatents).ConfigureAwait(false);
+        TransformerDiffusionModel.IsTransformerFolder(load.Location)
+            ? await TransformerDiffusionModel.LoadAsync(load.ModelId, load.Location, load.Sessions, load.Settings.VaeTileLatents).ConfigureAwait(false)
+            : await DiffusionModel.LoadAsync(load.ModelId, load.Location, load.Sessions, load.Settings.VaeTileLatents).ConfigureAwait(false);
 }

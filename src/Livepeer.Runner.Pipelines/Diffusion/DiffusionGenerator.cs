@@ -11,7 +11,7 @@ namespace Livepeer.Runner.Pipelines.Diffusion;
 /// Batch rows follow diffusers: <c>[negative, positive]</c> with guidance, instruct-pix2pix
 /// <c>[text, image, uncond]</c> (MODEL-FORMATS §1.4, §2.1).
 /// </summary>
-public sealed class DiffusionGenerator : IDisposable
+public sealed class DiffusionGenerator : IImageGenerator
 {
     private readonly DiffusionModel _model;
     private readonly DiffusionRequest _request;
@@ -127,15 +127,7 @@ public sealed class DiffusionGenerator : IDisposable
     /// <summary>img2img: sample the VAE posterior, scale it, and noise it to the first kept timestep (diffusers prepare_latents).</summary>
     private void InitialiseFromImage(IDiffusionScheduler scheduler, GaussianNoise noise)
     {
-        var encoded = _imageLatents!;
-        encoded.Mean.CopyTo(_scratch, 0);
-        if (encoded.LogVariance is { } logVariance)
-        {
-            noise.NextGaussian(_scaled);
-            for (var i = 0; i < _latentLength; i++)
-                _scratch[i] += MathF.Exp(0.5f * Math.Clamp(logVariance[i], -30f, 20f)) * _scaled[i];
-        }
-
+        _imageLatents!.Sample(noise, _scaled, _scratch);
         TensorPrimitives.Multiply(_scratch, _model.Vae.ScalingFactor, _scratch);
         noise.NextGaussian(_scaled);
         scheduler.AddNoise(_scratch, _scaled, 0, _latents);

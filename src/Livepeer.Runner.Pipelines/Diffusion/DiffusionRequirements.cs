@@ -49,7 +49,8 @@ internal static class DiffusionRequirements
         return new ModelRequirements(ClassName(index) ?? "diffusers", files, graphs);
     }
 
-    private static string? ClassName(string modelIndex)
+    /// <summary>model_index.json's <c>_class_name</c> (the pipeline class), or null when the file does not say.</summary>
+    internal static string? ClassName(string modelIndex)
     {
         try
         {

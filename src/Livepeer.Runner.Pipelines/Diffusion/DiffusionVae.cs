@@ -2,13 +2,30 @@ using System.Numerics.Tensors;
 using System.Text.Json;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Onnx;
+using Livepeer.Runner.Pipelines.Diffusion.Schedulers;
 using Livepeer.Runner.Pipelines.Media;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Livepeer.Runner.Pipelines.Diffusion;
 
 /// <summary>What the VAE encoder gave for one image: the distribution's mean and log-variance, or (legacy exports) a sample already drawn.</summary>
-public sealed record EncodedLatents(float[] Mean, float[]? LogVariance);
+public sealed record EncodedLatents(float[] Mean, float[]? LogVariance)
+{
+    /// <summary>
+    /// A draw from the posterior, diffusers' DiagonalGaussianDistribution.sample: mean + exp(½·clamp(logvar, −30, 20))·ε,
+    /// ε from <paramref name="noise"/> (written to <paramref name="epsilon"/>); the mean itself when there is no
+    /// log-variance, and then no noise is drawn.
+    /// </summary>
+    public void Sample(INoiseSource noise, Span<float> epsilon, Span<float> destination)
+    {
+        Mean.CopyTo(destination);
+        if (LogVariance is not { } logVariance)
+            return;
+        noise.NextGaussian(epsilon);
+        for (var i = 0; i < Mean.Length; i++)
+            destination[i] += MathF.Exp(0.5f * Math.Clamp(logVariance[i], -30f, 20f)) * epsilon[i];
+    }
+}
 
 /// <summary>
 /// The VAE decoder (and encoder, for image-to-image) with the scaling factor from <c>vae_decoder/config.json</c>
@@ -61,6 +78,7 @@ public sealed class DiffusionVae : IDisposable
         ScalingFactor = config is { } j && j.TryGetProperty("scaling_factor", out var s) && s.ValueKind == JsonValueKind.Number
             ? s.GetSingle()
             : UnitRange ? 1f : DefaultScalingFactor;
+        ShiftFactor = config is { } k && k.TryGetProperty("shift_factor", out var shift) && shift.ValueKind == JsonValueKind.Number ? shift.GetSingle() : 0f;
         DownFactor = 1 << (blocks - 1);
 
         if (encoder is not null)
@@ -82,6 +100,12 @@ public sealed class DiffusionVae : IDisposable
 
     public float ScalingFactor { get; }
 
+    /// <summary>
+    /// The latent mean the 16-channel VAEs of Flux and SD3 subtract before scaling (<c>shift_factor</c>; 0 when the
+    /// config has none, as for SD and SDXL): latents go to the decoder as z/scaling + shift.
+    /// </summary>
+    public float ShiftFactor { get; }
+
     /// <summary>Pixels per latent along each side (8 for SD and SDXL).</summary>
     public int DownFactor { get; }
 
@@ -91,7 +115,7 @@ public sealed class DiffusionVae : IDisposable
     public int TileLatents { get; }
 
     /// <summary>
-    /// latent / scaling_factor → decoder → (x/2 + 0.5) clamped, rounded to bytes. Latents larger than
+    /// latent / scaling_factor + shift_factor → decoder → (x/2 + 0.5) clamped, rounded to bytes. Latents larger than
     /// <see cref="TileLatents"/> on a side decode as overlapping tiles blended linearly across the overlap (the idea
     /// of diffusers' tiled VAE decode), so the decoder's memory stays that of one tile whatever the image size.
     /// </summary>
@@ -99,6 +123,8 @@ public sealed class DiffusionVae : IDisposable
     {
         var scaled = new float[latents.Length];
         TensorPrimitives.Divide(latents, ScalingFactor, scaled);
+        if (ShiftFactor != 0)
+            TensorPrimitives.Add(scaled, ShiftFactor, scaled);
         var height = latentHeight * DownFactor;
         var width = latentWidth * DownFactor;
         var sum = new float[3 * height * width];

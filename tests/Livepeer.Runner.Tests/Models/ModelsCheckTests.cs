@@ -21,6 +21,10 @@ public sealed class ModelsCheckTests : IDisposable
         { "tiny/sdxl-lightning", "StableDiffusionXLPipeline" },
         { "tiny/instruct-pix2pix", "StableDiffusionInstructPix2PixPipeline" },
         { "tiny/sd-x4-upscaler", "StableDiffusionUpscalePipeline" },
+        { "tiny/flux-schnell", "FluxPipeline" },
+        { "tiny/flux-dev", "FluxPipeline" },
+        { "tiny/flux-schnell-bf16", "FluxPipeline" },
+        { "tiny/sd3", "StableDiffusion3Pipeline" },
         { "tiny/svd", "stable-video-diffusion" },
         { "tiny/whisper-tiny", "whisper" },
         { "tiny/whisper-large-v3", "whisper" },
@@ -124,6 +128,23 @@ public sealed class ModelsCheckTests : IDisposable
 
         Assert.Equal(1, exit);
         Assert.Contains("PROBLEM vae_decoder/model.onnx  missing (VAE decoder)", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_FluxWithoutItsT5_FailsNamingIt_WhileSd3RunsWithout()
+    {
+        var flux = Copy("flux-schnell");
+        File.Delete(Path.Combine(flux, "text_encoder_2", "model.onnx"));
+        var sd3 = Copy("sd3");
+        Directory.Delete(Path.Combine(sd3, "text_encoder_3"), recursive: true);
+        Directory.Delete(Path.Combine(sd3, "tokenizer_3"), recursive: true);
+
+        var (fluxExit, fluxOutput, _) = await ModelsCli.RunAsync(NoVariables, "check", flux);
+        var (sd3Exit, sd3Output, _) = await ModelsCli.RunAsync(NoVariables, "check", sd3);
+
+        Assert.Equal(1, fluxExit);
+        Assert.Contains("PROBLEM text_encoder_2/model.onnx  missing (T5 encoder)", fluxOutput, StringComparison.Ordinal);
+        Assert.True(sd3Exit == 0, sd3Output);
     }
 
     [Fact]

@@ -159,3 +159,14 @@ public sealed class LoraSets(string modelId, string folder, OnnxSessionFactory s
         }
     }
 }
+
+/// <summary>The leased UNet model as a request with LoRAs generates on it.</summary>
+public static class LoraLease
+{
+    /// <summary>The leased <see cref="DiffusionModel"/>, or its adapter set for <paramref name="requested"/> (<see cref="LoraSets.Apply"/>).</summary>
+    public static DiffusionModel WithLoras(this ModelLease lease, IReadOnlyList<RequestedLora> requested, CancellationToken cancellationToken)
+    {
+        var model = lease.Get<DiffusionModel>();
+        return model.Loras.Apply(model, requested, lease, cancellationToken);
+    }
+}

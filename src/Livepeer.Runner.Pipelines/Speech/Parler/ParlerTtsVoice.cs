@@ -4,6 +4,7 @@ using Livepeer.Runner.Onnx;
 using Livepeer.Runner.Pipelines.Llm;
 using Livepeer.Runner.Pipelines.Media;
 using Livepeer.Runner.Pipelines.Seq2Seq;
+using Livepeer.Runner.Pipelines.Text;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace Livepeer.Runner.Pipelines.Speech.Parler;
+namespace Livepeer.Runner.Pipelines.Text;
 
 /// <summary>
 /// A SentencePiece Unigram tokenizer read from a Hugging Face <c>tokenizer.json</c> (T5's, as Parler-TTS ships it),
@@ -87,6 +87,36 @@ internal sealed class UnigramTokenizer
 
         ids.AddRange(_appended);
         return ids;
+    }
+
+    /// <summary>
+    /// The ids of <paramref name="text"/> as a fixed-length model input, as transformers' tokenizers give them with
+    /// <c>padding="max_length", truncation=True</c>: the text's pieces cut so that the template's tokens still fit, then
+    /// <paramref name="padId"/> up to <paramref name="length"/>.
+    /// </summary>
+    public int[] EncodePadded(string text, int length, int padId)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(length, _appended.Length + 1);
+        var ids = Encode(text);
+        var kept = Math.Min(ids.Count - _appended.Length, length - _appended.Length);
+        var padded = new int[length];
+        Array.Fill(padded, padId);
+        for (var i = 0; i < kept; i++)
+            padded[i] = ids[i];
+        _appended.CopyTo(padded, kept);
+        return padded;
+    }
+
+    /// <summary>The id of an added token or vocabulary piece (e.g. <c>&lt;pad&gt;</c>), or null when there is none.</summary>
+    public int? IdOf(string token)
+    {
+        foreach (var (text, id) in _added)
+        {
+            if (text == token)
+                return id;
+        }
+
+        return _pieces.TryGetValue(token, out var piece) ? piece.Id : null;
     }
 
     private (int At, (string Text, int Id)? Token) NextAdded(string text, int start)

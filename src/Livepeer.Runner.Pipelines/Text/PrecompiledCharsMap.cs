@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 
-namespace Livepeer.Runner.Pipelines.Speech.Parler;
+namespace Livepeer.Runner.Pipelines.Text;
 
 /// <summary>
 /// SentencePiece's compiled normalization rules (T5's <c>nmt_nfkc</c>) as a Hugging Face <c>tokenizer.json</c>

@@ -1,7 +1,7 @@
-using Livepeer.Runner.Pipelines.Speech.Parler;
+using Livepeer.Runner.Pipelines.Text;
 using Livepeer.Runner.Testing;
 
-namespace Livepeer.Runner.Pipelines.Tests.Speech.Parler;
+namespace Livepeer.Runner.Pipelines.Tests.Text;
 
 /// <summary>
 /// The T5 Unigram reader: the shared t5-small goldens (MANIFEST G-T5; a file without <c>"type": "Unigram"</c> and

@@ -1,0 +1,414 @@
+"""Diffusion transformers (issue #20, docs/diffusion-transformers.md): flux-schnell, flux-dev, sd3, in the diffusers layout
+optimum's ONNX exporter writes (model_configs.py: FluxTransformerOnnxConfig, SD3TransformerOnnxConfig,
+CLIPText(WithProjection)OnnxConfig, T5EncoderOnnxConfig, VaeEncoder/VaeDecoderOnnxConfig).
+
+The transformers keep the real interfaces and the gist of the maths, so that a wrong binding shows in the output:
+the timestep (and Flux dev's guidance) go through sinusoidal embeddings and, with the pooled text, modulate every
+block (AdaLN); text and image tokens attend jointly; Flux rotates queries and keys by the 3-axis positions of
+txt_ids/img_ids (RoPE), SD3 patchifies (patch 2) and adds 2-D sin-cos positions.
+"""
+
+import os
+
+import onnx
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+import common
+import diffusion as D
+import tts
+import vocab as V
+from layers import attend, merge_heads, split_heads, timestep_embedding
+
+INNER, HEADS, FREQ = 32, 2, 16  # transformer width, heads (head 16), sinusoid width of timestep/guidance
+AXES = (4, 6, 6)  # Flux axes_dims_rope (16, 56, 56 in FLUX.1): sums to the head size
+
+
+# ------------------------------------------------------------------ text encoders
+
+class T5Encoder(nn.Module):
+    """T5EncoderModel in miniature: embeddings, pre-RMSNorm layers with a relative position bias (a learned slope per
+    head times -|i - j|, standing in for T5's bucketed bias), a final RMSNorm. input_ids -> last_hidden_state."""
+
+    def __init__(self, vocab_size, dim, layers=2, heads=2):
+        super().__init__()
+        self.heads = heads
+        self.embed = nn.Embedding(vocab_size, dim)
+        self.slopes = nn.Parameter(torch.rand(heads) * 0.5)
+        self.qkv = nn.ModuleList([nn.Linear(dim, 3 * dim, bias=False) for _ in range(layers)])
+        self.out = nn.ModuleList([nn.Linear(dim, dim, bias=False) for _ in range(layers)])
+        self.ffn = nn.ModuleList([nn.Sequential(nn.Linear(dim, 2 * dim, bias=False), nn.GELU(),
+                                                nn.Linear(2 * dim, dim, bias=False)) for _ in range(layers)])
+        self.final = nn.Parameter(torch.ones(dim))
+
+    @staticmethod
+    def rms(x):
+        return x * torch.rsqrt((x * x).mean(-1, keepdim=True) + 1e-6)
+
+    def forward(self, input_ids):
+        x = self.embed(input_ids)
+        pos = torch.arange(input_ids.shape[1])
+        bias = -(pos.unsqueeze(0) - pos.unsqueeze(1)).abs().to(torch.float32)
+        bias = self.slopes[:, None, None] * bias  # [heads, S, S]
+        for i, (qkv, out, ffn) in enumerate(zip(self.qkv, self.out, self.ffn)):
+            q, k, v = qkv(self.rms(x)).chunk(3, dim=-1)
+            h = attend(split_heads(q, self.heads), split_heads(k, self.heads), split_heads(v, self.heads), bias)
+            x = x + out(merge_heads(h))
+            x = x + ffn(self.rms(x))
+        return self.rms(x) * self.final
+
+
+def t5_config(vocab_size, dim):
+    return {"architectures": ["T5EncoderModel"], "d_ff": 2 * dim, "d_kv": dim // 2, "d_model": dim,
+            "decoder_start_token_id": 0, "dense_act_fn": "gelu_new", "dropout_rate": 0.1, "eos_token_id": 1,
+            "feed_forward_proj": "gated-gelu", "initializer_factor": 1.0, "is_encoder_decoder": True,
+            "is_gated_act": True, "layer_norm_epsilon": 1e-06, "model_type": "t5", "num_decoder_layers": 2,
+            "num_heads": 2, "num_layers": 2, "pad_token_id": 0, "relative_attention_max_distance": 128,
+            "relative_attention_num_buckets": 32, "tie_word_embeddings": False, "torch_dtype": "float32",
+            "vocab_size": vocab_size}
+
+
+def export_t5(root, folder, dim):
+    """text_encoder_2 (Flux) / text_encoder_3 (SD3) with tokenizer_2 / tokenizer_3: Parler's T5 Unigram tokenizer."""
+    tokenizer = folder.replace("text_encoder", "tokenizer")
+    vocab_size = tts.write_t5_tokenizer(os.path.join(root, tokenizer))
+    t5 = T5Encoder(vocab_size, dim)
+    axes = {"input_ids": {0: "batch_size", 1: "sequence_length"},
+            "last_hidden_state": {0: "batch_size", 1: "sequence_length"}}
+    ids = torch.randint(3, vocab_size, (1, 12))
+    ids[0, 8] = 1  # </s>, then <pad> (0) to the end, as the pipeline pads to max_sequence_length
+    ids[0, 9:] = 0
+    common.export(t5, (ids,), os.path.join(root, folder, "model.onnx"), ["input_ids"], ["last_hidden_state"], axes,
+                  cases=[(torch.randint(0, vocab_size, (2, 5)),)])
+    common.write_json(os.path.join(root, folder, "config.json"), t5_config(vocab_size, dim))
+
+
+def export_clip(root, folder, dim, with_projection, pad_token):
+    """CLIP-L (Flux: CLIPTextModel) or, for SD3, CLIPTextModelWithProjection with every hidden state."""
+    tokenizer = folder.replace("text_encoder", "tokenizer")
+    vocab = V.write_clip_tokenizer(os.path.join(root, tokenizer), pad_token)
+    eos = vocab["<|endoftext|>"]
+    hidden = ["hidden_states.0", "hidden_states.1", "hidden_states.2"]
+    if with_projection:
+        module = D.TextEncoderWithProjection(len(vocab), eos, dim, 2, 2, projection=dim)
+        outputs = ["text_embeds", "last_hidden_state", *hidden]
+    else:
+        module = D.TextEncoder(len(vocab), eos, dim, 2, 2)
+        outputs = ["last_hidden_state", "pooler_output"]
+    D.export_text_encoder(os.path.join(root, folder), module, outputs)
+    arch = "CLIPTextModelWithProjection" if with_projection else "CLIPTextModel"
+    common.write_json(os.path.join(root, folder, "config.json"),
+                      D.clip_config(vocab, dim, 2, 2, arch, projection=dim if with_projection else None))
+
+
+# ------------------------------------------------------------------ transformer pieces
+
+class Modulation(nn.Module):
+    """AdaLN: (shift, scale, gate) triples from the conditioning vector temb [B, INNER]."""
+
+    def __init__(self, triples):
+        super().__init__()
+        self.triples = triples
+        self.lin = nn.Linear(INNER, 3 * triples * INNER)
+
+    def forward(self, temb):
+        return self.lin(F.silu(temb)).unsqueeze(1).chunk(3 * self.triples, dim=-1)
+
+
+def modulate(x, shift, scale):
+    """LayerNorm without affine terms (written out: torch 1.13 exports F.layer_norm without weight invalidly)."""
+    centred = x - x.mean(-1, keepdim=True)
+    normed = centred * torch.rsqrt((centred * centred).mean(-1, keepdim=True) + 1e-6)
+    return normed * (1 + scale) + shift
+
+
+def rotate(x, cos, sin):
+    """RoPE on pairs of features (diffusers' apply_rotary_emb with use_real_unbind_dim=-1): x [B, H, S, D]."""
+    even, odd = x[..., 0::2], x[..., 1::2]
+    return torch.stack([even * cos - odd * sin, even * sin + odd * cos], dim=-1).flatten(3)
+
+
+class JointBlock(nn.Module):
+    """A dual-stream block (FluxTransformerBlock / SD3's JointTransformerBlock): text and image tokens have their own
+    modulation, projections and MLPs, and attend jointly over [text ‖ image]."""
+
+    def __init__(self):
+        super().__init__()
+        self.mod_img, self.mod_txt = Modulation(2), Modulation(2)
+        self.qkv_img, self.qkv_txt = nn.Linear(INNER, 3 * INNER), nn.Linear(INNER, 3 * INNER)
+        self.out_img, self.out_txt = nn.Linear(INNER, INNER), nn.Linear(INNER, INNER)
+        self.mlp_img = nn.Sequential(nn.Linear(INNER, 2 * INNER), nn.GELU(), nn.Linear(2 * INNER, INNER))
+        self.mlp_txt = nn.Sequential(nn.Linear(INNER, 2 * INNER), nn.GELU(), nn.Linear(2 * INNER, INNER))
+
+    def forward(self, img, txt, temb, rope=None):
+        s1, c1, g1, s2, c2, g2 = self.mod_img(temb)
+        t1, d1, h1, t2, d2, h2 = self.mod_txt(temb)
+        qi, ki, vi = self.qkv_img(modulate(img, s1, c1)).chunk(3, dim=-1)
+        qt, kt, vt = self.qkv_txt(modulate(txt, t1, d1)).chunk(3, dim=-1)
+        q = split_heads(torch.cat([qt, qi], dim=1), HEADS)
+        k = split_heads(torch.cat([kt, ki], dim=1), HEADS)
+        v = split_heads(torch.cat([vt, vi], dim=1), HEADS)
+        if rope is not None:
+            q, k = rotate(q, *rope), rotate(k, *rope)
+        a = merge_heads(attend(q, k, v))
+        n = txt.shape[1]
+        txt = txt + h1 * self.out_txt(a[:, :n])
+        img = img + g1 * self.out_img(a[:, n:])
+        img = img + g2 * self.mlp_img(modulate(img, s2, c2))
+        txt = txt + h2 * self.mlp_txt(modulate(txt, t2, d2))
+        return img, txt
+
+
+class SingleBlock(nn.Module):
+    """FluxSingleTransformerBlock: one stream over [text ‖ image], attention and MLP in parallel, one output proj."""
+
+    def __init__(self):
+        super().__init__()
+        self.mod = Modulation(1)
+        self.qkv = nn.Linear(INNER, 3 * INNER)
+        self.mlp = nn.Linear(INNER, 2 * INNER)
+        self.out = nn.Linear(3 * INNER, INNER)
+
+    def forward(self, x, temb, rope):
+        shift, scale, gate = self.mod(temb)
+        h = modulate(x, shift, scale)
+        q, k, v = self.qkv(h).chunk(3, dim=-1)
+        q, k = rotate(split_heads(q, HEADS), *rope), rotate(split_heads(k, HEADS), *rope)
+        a = merge_heads(attend(q, k, split_heads(v, HEADS)))
+        return x + gate * self.out(torch.cat([a, F.gelu(self.mlp(h))], dim=-1))
+
+
+class OutNorm(nn.Module):
+    """AdaLayerNormContinuous + proj_out."""
+
+    def __init__(self, out):
+        super().__init__()
+        self.lin = nn.Linear(INNER, 2 * INNER)
+        self.proj = nn.Linear(INNER, out)
+
+    def forward(self, x, temb):
+        scale, shift = self.lin(F.silu(temb)).unsqueeze(1).chunk(2, dim=-1)
+        return self.proj(modulate(x, shift, scale))
+
+
+def sharpen(module, factor=3.0):
+    """Scales the attention and context projections: with default init the attention is so flat that text and ids
+    barely move the output (1e-2); ×3 makes every input change it by a sizeable fraction of its magnitude."""
+    with torch.no_grad():
+        for name, parameter in module.named_parameters():
+            if "qkv" in name or "context_embedder" in name:
+                parameter.mul_(factor)
+    return module
+
+
+def embedder(width):
+    """TimestepEmbedding / PixArtAlphaTextProjection: linear, SiLU, linear to INNER."""
+    return nn.Sequential(nn.Linear(width, INNER), nn.SiLU(), nn.Linear(INNER, INNER))
+
+
+# ------------------------------------------------------------------ Flux
+
+class FluxTransformer(nn.Module):
+    """FluxTransformer2DModel: packed latents [B, N, 64], T5 states, CLIP pooled, timestep ÷ 1000 (the model multiplies
+    by 1000 again, as diffusers does), int64 ids [S, 3] / [N, 3] (float in the model), dev's guidance (× 1000)."""
+
+    def __init__(self, d_t5, d_pooled, guidance):
+        super().__init__()
+        self.guidance = guidance
+        self.x_embedder = nn.Linear(64, INNER)
+        self.context_embedder = nn.Linear(d_t5, INNER)
+        self.time = embedder(FREQ)
+        self.guide = embedder(FREQ) if guidance else None
+        self.text = embedder(d_pooled)
+        self.joint = JointBlock()
+        self.single = SingleBlock()
+        self.norm_out = OutNorm(64)
+
+    @staticmethod
+    def rope(ids):
+        """FluxPosEmbed: per axis i, angles ids[:, i] · θ^(-2j/d_i), θ = 10000; cos and sin [S, 8]."""
+        pos = ids.to(torch.float32)
+        cos, sin = [], []
+        for axis, dim in enumerate(AXES):
+            omega = 1.0 / (10000.0 ** (torch.arange(0, dim, 2, dtype=torch.float32) / dim))
+            angles = pos[:, axis:axis + 1] * omega
+            cos.append(torch.cos(angles))
+            sin.append(torch.sin(angles))
+        return torch.cat(cos, dim=-1), torch.cat(sin, dim=-1)
+
+    def forward(self, hidden_states, encoder_hidden_states, pooled_projections, timestep, img_ids, txt_ids, *guidance):
+        temb = self.time(timestep_embedding(timestep * 1000.0, FREQ))
+        if self.guidance:
+            temb = temb + self.guide(timestep_embedding(guidance[0] * 1000.0, FREQ))
+        temb = temb + self.text(pooled_projections)
+        img = self.x_embedder(hidden_states)
+        txt = self.context_embedder(encoder_hidden_states)
+        rope = self.rope(torch.cat([txt_ids, img_ids], dim=0))
+        img, txt = self.joint(img, txt, temb, rope)
+        x = self.single(torch.cat([txt, img], dim=1), temb, rope)
+        return self.norm_out(x[:, txt.shape[1]:], temb)
+
+
+def flux_ids(rows, columns, text):
+    """img_ids rows (0, y, x) on the packed grid and all-zero txt_ids, int64 as optimum's dummy generator makes them."""
+    y = torch.arange(rows).repeat_interleave(columns)
+    x = torch.arange(columns).repeat(rows)
+    img = torch.stack([torch.zeros_like(y), y, x], dim=1)
+    return img, torch.zeros(text, 3, dtype=torch.int64)
+
+
+def export_flux_transformer(root, d_t5, d_pooled, guidance):
+    module = sharpen(FluxTransformer(d_t5, d_pooled, guidance))
+
+    def inputs(b, rows, columns, s):
+        img_ids, txt_ids = flux_ids(rows, columns, s)
+        args = (torch.randn(b, rows * columns, 64), torch.randn(b, s, d_t5), torch.randn(b, d_pooled),
+                torch.full((b,), 0.75), img_ids, txt_ids)
+        return args + ((torch.full((b,), 3.5),) if guidance else ())
+    names = ["hidden_states", "encoder_hidden_states", "pooled_projections", "timestep", "img_ids", "txt_ids"]
+    axes = {"hidden_states": {0: "batch_size", 1: "packed_height_width"},
+            "encoder_hidden_states": {0: "batch_size", 1: "sequence_length"},
+            "pooled_projections": {0: "batch_size"}, "timestep": {0: "step"},
+            "img_ids": {0: "packed_height_width"}, "txt_ids": {0: "sequence_length"},
+            "out_hidden_states": {0: "batch_size", 1: "packed_height_width"}}
+    if guidance:
+        names.append("guidance")
+        axes["guidance"] = {0: "batch_size"}
+    common.export(module, inputs(1, 4, 4, 6), os.path.join(root, "transformer", "model.onnx"), names,
+                  ["out_hidden_states"], axes, cases=[inputs(2, 3, 4, 9)])
+    common.write_json(os.path.join(root, "transformer", "config.json"), {
+        "_class_name": "FluxTransformer2DModel", "_diffusers_version": "0.30.0.dev0",
+        "attention_head_dim": INNER // HEADS, "axes_dims_rope": list(AXES), "guidance_embeds": guidance,
+        "in_channels": 64, "joint_attention_dim": d_t5, "num_attention_heads": HEADS, "num_layers": 1,
+        "num_single_layers": 1, "patch_size": 1, "pooled_projection_dim": d_pooled})
+
+
+def flow_scheduler(**keys):
+    return {"_class_name": "FlowMatchEulerDiscreteScheduler", **dict(sorted(keys.items()))}
+
+
+def write_dit_vae(root, scaling_factor, shift_factor):
+    """The 16-channel VAE (×8: four blocks, so DiffusionVae's 2^(blocks-1)); no quant convs, like FLUX.1's and SD3's."""
+    D.export_vae(root, 4, latent=16, quant=False)
+    D.write_vae_configs(root, D.vae_config(4, scaling_factor, 256, force_upcast=True, latent_channels=16,
+                                           latents_mean=None, latents_std=None, mid_block_add_attention=True,
+                                           shift_factor=shift_factor, use_post_quant_conv=False,
+                                           use_quant_conv=False))
+
+
+def flux(root, dev):
+    """FLUX.1 schnell (guidance_embeds false, shift 1.0) or dev (guidance input, dynamic shifting)."""
+    common.seed(31 if dev else 30)
+    d_clip, d_t5 = 16, 24  # CLIP-L 768 (pooled_projection_dim), T5-XXL 4096 (joint_attention_dim)
+    export_clip(root, "text_encoder", d_clip, with_projection=False, pad_token="<|endoftext|>")
+    export_t5(root, "text_encoder_2", d_t5)
+    export_flux_transformer(root, d_t5, d_clip, guidance=dev)
+    write_dit_vae(root, 0.3611, 0.1159)
+    shifting = {"base_image_seq_len": 256, "base_shift": 0.5, "max_image_seq_len": 4096, "max_shift": 1.15,
+                "num_train_timesteps": 1000}
+    common.write_json(os.path.join(root, "scheduler", "scheduler_config.json"), flow_scheduler(
+        _diffusers_version="0.30.0.dev0", shift=3.0 if dev else 1.0, use_dynamic_shifting=dev, **shifting))
+    common.write_json(os.path.join(root, "model_index.json"), {
+        "_class_name": "FluxPipeline", "_diffusers_version": "0.30.0.dev0",
+        "scheduler": ["diffusers", "FlowMatchEulerDiscreteScheduler"],
+        "text_encoder": ["transformers", "CLIPTextModel"], "text_encoder_2": ["transformers", "T5EncoderModel"],
+        "tokenizer": ["transformers", "CLIPTokenizer"], "tokenizer_2": ["transformers", "T5TokenizerFast"],
+        "transformer": ["diffusers", "FluxTransformer2DModel"], "vae": ["diffusers", "AutoencoderKL"]})
+
+
+# ------------------------------------------------------------------ SD3
+
+class SD3Transformer(nn.Module):
+    """SD3Transformer2DModel: latents [B, 16, H, W] patchified (2×2 conv) with 2-D sin-cos positions, the joint text
+    sequence projected by context_embedder, timestep (0…1000) and pooled text modulating; unpatchified output."""
+
+    def __init__(self, d_joint, d_pooled):
+        super().__init__()
+        self.pos_embed = nn.Conv2d(16, INNER, 2, stride=2)
+        self.context_embedder = nn.Linear(d_joint, INNER)
+        self.time = embedder(FREQ)
+        self.text = embedder(d_pooled)
+        self.blocks = nn.ModuleList([JointBlock(), JointBlock()])
+        self.norm_out = OutNorm(2 * 2 * 16)
+
+    @staticmethod
+    def positions(rows, columns):
+        """get_2d_sincos_pos_embed on the patch grid: half the width for the row, half for the column."""
+        quarter = INNER // 4
+        omega = 1.0 / (10000.0 ** (torch.arange(quarter, dtype=torch.float32) / quarter))
+        row = torch.arange(rows).to(torch.float32).unsqueeze(1)
+        column = torch.arange(columns).to(torch.float32).unsqueeze(0)
+        y = (row + 0 * column).reshape(-1, 1) * omega  # token r·columns + c holds row r, column c
+        x = (0 * row + column).reshape(-1, 1) * omega
+        return torch.cat([torch.sin(y), torch.cos(y), torch.sin(x), torch.cos(x)], dim=-1)
+
+    def forward(self, hidden_states, encoder_hidden_states, pooled_projections, timestep):
+        b, h, w = hidden_states.shape[0], hidden_states.shape[2], hidden_states.shape[3]
+        rows, columns = h // 2, w // 2
+        img = self.pos_embed(hidden_states).flatten(2).transpose(1, 2) + self.positions(rows, columns)
+        txt = self.context_embedder(encoder_hidden_states)
+        temb = self.time(timestep_embedding(timestep, FREQ)) + self.text(pooled_projections)
+        for block in self.blocks:
+            img, txt = block(img, txt, temb)
+        out = self.norm_out(img, temb)  # [B, rows·columns, 2·2·16], features (p, q, c)
+        out = out.reshape(b, rows, columns, 2, 2, 16).permute(0, 5, 1, 3, 2, 4)
+        return out.reshape(b, 16, h, w)
+
+
+def sd3(root):
+    """SD3 medium: CLIP-L and CLIP-G with projection (all hidden states), T5, the 16-channel VAE, shift 3.0."""
+    common.seed(32)
+    d_l, d_g, d_t5 = 16, 24, 48  # 768, 1280 (together 2048, zero-padded to T5's 4096); here 40 padded to 48
+    export_clip(root, "text_encoder", d_l, with_projection=True, pad_token="<|endoftext|>")
+    export_clip(root, "text_encoder_2", d_g, with_projection=True, pad_token="!")
+    export_t5(root, "text_encoder_3", d_t5)
+    module = sharpen(SD3Transformer(d_t5, d_l + d_g))
+
+    def inputs(b, h, w, s):
+        return (torch.randn(b, 16, h, w), torch.randn(b, s, d_t5), torch.randn(b, d_l + d_g),
+                torch.full((b,), 750.0))
+    axes = {"hidden_states": {0: "batch_size", 2: "height", 3: "width"},
+            "encoder_hidden_states": {0: "batch_size", 1: "sequence_length"},
+            "pooled_projections": {0: "batch_size"}, "timestep": {0: "step"},
+            "out_hidden_states": {0: "batch_size", 2: "height", 3: "width"}}
+    common.export(module, inputs(2, 8, 8, 10), os.path.join(root, "transformer", "model.onnx"),
+                  ["hidden_states", "encoder_hidden_states", "pooled_projections", "timestep"],
+                  ["out_hidden_states"], axes, cases=[inputs(1, 6, 10, 7)])
+    common.write_json(os.path.join(root, "transformer", "config.json"), {
+        "_class_name": "SD3Transformer2DModel", "_diffusers_version": "0.29.0.dev0",
+        "attention_head_dim": INNER // HEADS, "caption_projection_dim": INNER, "in_channels": 16,
+        "joint_attention_dim": d_t5, "num_attention_heads": HEADS, "num_layers": 2, "out_channels": 16,
+        "patch_size": 2, "pooled_projection_dim": d_l + d_g, "pos_embed_max_size": 192, "sample_size": 32})
+    write_dit_vae(root, 1.5305, 0.0609)
+    common.write_json(os.path.join(root, "scheduler", "scheduler_config.json"), flow_scheduler(
+        _diffusers_version="0.29.0.dev0", num_train_timesteps=1000, shift=3.0))
+    common.write_json(os.path.join(root, "model_index.json"), {
+        "_class_name": "StableDiffusion3Pipeline", "_diffusers_version": "0.29.0.dev0",
+        "scheduler": ["diffusers", "FlowMatchEulerDiscreteScheduler"],
+        "text_encoder": ["transformers", "CLIPTextModelWithProjection"],
+        "text_encoder_2": ["transformers", "CLIPTextModelWithProjection"],
+        "text_encoder_3": ["transformers", "T5EncoderModel"],
+        "tokenizer": ["transformers", "CLIPTokenizer"], "tokenizer_2": ["transformers", "CLIPTokenizer"],
+        "tokenizer_3": ["transformers", "T5TokenizerFast"],
+        "transformer": ["diffusers", "SD3Transformer2DModel"], "vae": ["diffusers", "AutoencoderKL"]})
+
+
+def flux_schnell_bf16(root):
+    """flux-schnell (the same weights) as a bf16 export: every float input and output of every graph bfloat16."""
+    flux(root, dev=False)
+    for part in ("text_encoder", "text_encoder_2", "transformer", "vae_encoder", "vae_decoder"):
+        path = os.path.join(root, part, "model.onnx")
+        model = onnx.load(path)
+        floats = {v.name for v in list(model.graph.input) + list(model.graph.output)
+                  if v.type.tensor_type.elem_type == onnx.TensorProto.FLOAT}
+        common.half_io(model, floats.__contains__, floats.__contains__, elem_type=onnx.TensorProto.BFLOAT16)
+        common.save(model, path)
+
+
+FIXTURES = {
+    "flux-schnell": lambda root: flux(root, dev=False),
+    "flux-schnell-bf16": flux_schnell_bf16,
+    "flux-dev": lambda root: flux(root, dev=True),
+    "sd3": sd3,
+}
