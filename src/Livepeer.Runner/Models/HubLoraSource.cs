@@ -10,7 +10,8 @@ namespace Livepeer.Runner.Models;
 /// (bounded by RUNNER_LORA_MAX_BYTES) into the same cache under MODEL_DIR, verified before they are linked. With
 /// RUNNER_LORA_DOWNLOADS=0 (or HF_HUB_OFFLINE=1) nothing is downloaded and only adapters already in the cache serve.
 /// A repository is resolved once per process (its <c>main</c> at that time), by one download however many requests
-/// ask for it at once; each waits for it at most RUNNER_MAX_QUEUE_WAIT_SECONDS, as it would for a model's turn.
+/// ask for it at once; each waits for it at most RUNNER_MAX_QUEUE_WAIT_SECONDS, as it would for a model's turn, and
+/// the download itself is given up after 30 minutes.
 /// The file is diffusers' choice for <c>load_lora_weights(repo)</c>: the only top-level <c>.safetensors</c>, or
 /// <c>pytorch_lora_weights.safetensors</c> among several.
 /// </summary>
@@ -18,6 +19,9 @@ internal sealed partial class HubLoraSource(RunnerSettings settings, HubSettings
 {
     private const string Revision = "main";
     private const string DiffusersWeightName = "pytorch_lora_weights.safetensors";
+
+    /// <summary>How long one download may take before it is given up (a stalled connection must not hold the repository).</summary>
+    private static readonly TimeSpan DownloadTimeout = TimeSpan.FromMinutes(30);
 
     private readonly HubCache _cache = new(settings.ModelDir);
     private readonly HttpClient _http = HubClient.CreateHttp();
@@ -44,6 +48,7 @@ internal sealed partial class HubLoraSource(RunnerSettings settings, HubSettings
     // Detached from the requests' tokens: one caller leaving must not cancel the download for the others.
     private async Task<string> ResolveAsync(string repo)
     {
+        using var timeout = new CancellationTokenSource(DownloadTimeout);
         try
         {
             var request = new PullRequest(repo, Revision, ["*.safetensors"], "fp32", MaxBytes: settings.LoraMaxBytes);
@@ -53,7 +58,7 @@ internal sealed partial class HubLoraSource(RunnerSettings settings, HubSettings
             else
             {
                 pulled = await new ModelPuller(new HubClient(_http, hub), _cache, new LineProgress(TextWriter.Null))
-                    .PullAsync(request, CancellationToken.None).ConfigureAwait(false);
+                    .PullAsync(request, timeout.Token).ConfigureAwait(false);
                 LogDownloaded(repo, pulled.Commit, pulled.Bytes);
             }
 
@@ -64,7 +69,7 @@ internal sealed partial class HubLoraSource(RunnerSettings settings, HubSettings
             LogRefused(e, repo);
             throw new LoraException($"LoRa repository '{repo}' not found.");
         }
-        catch (Exception e) when (e is HubException or HttpRequestException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is HubException or HttpRequestException or IOException or UnauthorizedAccessException or OperationCanceledException)
         {
             LogRefused(e, repo);
             throw new LoraException($"Unable to load LoRas for adapter '{repo}'.");
