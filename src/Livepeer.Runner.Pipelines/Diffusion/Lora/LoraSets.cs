@@ -24,16 +24,6 @@ public sealed class LoraSets(string modelId, string folder, OnnxSessionFactory s
     private IReadOnlyDictionary<LoraComponent, LoraGraph>? _graphs;
     private LoraModuleIndex? _index;
 
-    /// <summary>The adapter sets kept now, most recently used first (their keys).</summary>
-    public IReadOnlyList<string> CachedKeys
-    {
-        get
-        {
-            lock (_gate)
-                return [.. _sets.Select(s => s.Key)];
-        }
-    }
-
     /// <summary>
     /// The model to generate with for <paramref name="requested"/>: <paramref name="model"/> itself when no adapter has a
     /// weight above 0, else the cached or newly built set's. Every requested adapter is read and checked against the
