@@ -36,10 +36,11 @@ SD15 = {"unet": UNET, "text_encoder": ["layers.0.attn.q", "layers.1.mlp.2"]}
 SDXL = {"unet": UNET + ["add.0"], "text_encoder": ["layers.0.attn.v"],
         "text_encoder_2": ["layers.1.attn.q", "proj"]}
 # The diffusion transformers (issue 20): diffusers/PEFT names only (transformer.<module>, text_encoder.<module>). Linear
-# layers of both block kinds and the text projection, and SD3's 2x2 patch convolution.
+# layers of both block kinds and the text projection, and SD3's 2x2 patch convolution. (The last SD3 block's text MLP is
+# not in the graph: its text output is unused, so the export drops it, as SD3's context_pre_only block has none.)
 FLUX = {"transformer": ["joint.qkv_img", "joint.out_txt", "joint.mlp_img.0", "single.qkv", "single.out", "context_embedder"],
         "text_encoder": ["layers.0.attn.q"]}
-SD3 = {"transformer": ["pos_embed", "blocks.0.qkv_img", "blocks.1.qkv_txt", "blocks.1.mlp_txt.2", "context_embedder"],
+SD3 = {"transformer": ["pos_embed", "blocks.0.qkv_img", "blocks.1.qkv_txt", "blocks.0.mlp_txt.2", "context_embedder"],
        "text_encoder": ["layers.0.attn.q"], "text_encoder_2": ["layers.1.attn.v"]}
 KOHYA_PREFIX = {"sd15": {"unet": "lora_unet_", "text_encoder": "lora_te_"},
                 "sdxl": {"unet": "lora_unet_", "text_encoder": "lora_te1_", "text_encoder_2": "lora_te2_"}}

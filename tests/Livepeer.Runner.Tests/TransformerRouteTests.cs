@@ -162,7 +162,6 @@ public sealed class TransformerRouteTests(TransformerRunner runner) : IClassFixt
     [Theory]
     [InlineData(""","height":60""", "Error during model execution: `height` and `width` have to be divisible by 8 but are 60 and 72..")]
     [InlineData(""","num_inference_steps":5000""", "Error during model execution: num_inference_steps must be between 1 and 1000, got 5000..")]
-    [InlineData(""","loras":"{\"a/b\": 1}" """, "Unable to load LoRas for adapter 'a/b'.")]
     public async Task BadRequests_AnswerTheContractsErrors(string extra, string message)
     {
         using var response = await _client.PostAsync("/text-to-image", TextToImage(TransformerRunner.Schnell, extra));

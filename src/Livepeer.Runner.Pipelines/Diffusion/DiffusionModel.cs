@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Onnx;
+using Livepeer.Runner.Pipelines.Diffusion.Lora;
 using Livepeer.Runner.Pipelines.Diffusion.Schedulers;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Livepeer.Runner.Pipelines.Diffusion;
 
@@ -32,7 +34,7 @@ public sealed record UpscalerParts(DdpmScheduler LowResScheduler, int MaxNoiseLe
 /// decoder and encoder, and the scheduler config. All sessions open in parallel. One generation runs at a time on a
 /// model: the model manager's lease holds the turn (<see cref="DiffusionEngine.Concurrency"/>).
 /// </summary>
-public sealed class DiffusionModel : IDisposable
+public sealed class DiffusionModel : IDisposable, ILoraTarget
 {
     private DiffusionModel(string modelId, DiffusionFamily family, ClipTextEncoder textEncoder, ClipTextEncoder? textEncoder2,
         UnetModel unet, DiffusionVae vae, SchedulerConfig scheduler, bool forceZerosForEmptyPrompt, UpscalerParts? upscaler,
@@ -80,12 +82,17 @@ public sealed class DiffusionModel : IDisposable
     /// <summary>The sizes the UNet runs (read from <c>unet/config.json</c> and the graph); other sizes are padded or cropped to them.</summary>
     public UnetSizing Sizing { get; }
 
-    /// <summary>The LoRA adapter sets built on this model (<see cref="Lora.LoraSets"/>), disposed with it.</summary>
-    public Lora.LoraSets Loras { get; private init; } = null!;
+    /// <summary>The LoRA adapter sets built on this model (<see cref="LoraSets"/>), disposed with it.</summary>
+    public LoraSets Loras { get; private init; } = null!;
 
-    /// <summary>This model with other text encoders and UNet (a LoRA adapter set's); the rest, and <see cref="Loras"/>, shared.</summary>
-    internal DiffusionModel WithComponents(ClipTextEncoder textEncoder, ClipTextEncoder? textEncoder2, UnetModel unet) =>
-        new(ModelId, Family, textEncoder, textEncoder2, unet, Vae, SchedulerConfig, ForceZerosForEmptyPrompt, Upscaler, SafetyChecker, Sizing) { Loras = Loras };
+    /// <summary>This model with a LoRA adapter set's text encoders and UNet in place of those it patched.</summary>
+    public ILoraTarget WithSessions(IReadOnlyDictionary<LoraComponent, InferenceSession> patched)
+    {
+        var textEncoder = patched.TryGetValue(LoraComponent.TextEncoder, out var te) ? new ClipTextEncoder(ModelId, te, TextEncoder.Tokenizer) : TextEncoder;
+        var textEncoder2 = patched.TryGetValue(LoraComponent.TextEncoder2, out var te2) ? new ClipTextEncoder(ModelId, te2, TextEncoder2!.Tokenizer) : TextEncoder2;
+        var unet = patched.TryGetValue(LoraComponent.Unet, out var u) ? new UnetModel(ModelId, u) : Unet;
+        return new DiffusionModel(ModelId, Family, textEncoder, textEncoder2, unet, Vae, SchedulerConfig, ForceZerosForEmptyPrompt, Upscaler, SafetyChecker, Sizing) { Loras = Loras };
+    }
 
     public static async Task<DiffusionModel> LoadAsync(string modelId, string folder, OnnxSessionFactory sessions, int vaeTileLatents = 0)
     {
@@ -132,7 +139,7 @@ public sealed class DiffusionModel : IDisposable
                 unet.Session.InputMetadata[UnetModel.Sample].Dimensions, family == DiffusionFamily.Upscaler ? 1 : vae.DownFactor);
             return new DiffusionModel(modelId, family, textEncoder, textEncoder2, unet, vae, schedulerConfig, forceZeros, upscaler, safetyChecker, sizing)
             {
-                Loras = new Lora.LoraSets(modelId, folder, sessions),
+                Loras = new LoraSets(modelId, folder, sessions),
             };
         }
         catch

@@ -58,12 +58,9 @@ public sealed class DiffusionPipeline(ModelManager models, RunnerSettings settin
             ? DiffusionEngine.TransformerActivationFor(width, height, rows)
             : DiffusionEngine.ActivationFor(width, height, image is null ? 2 : 3);
         using var lease = await models.AcquireAsync(model with { ActivationBytes = activations }, cancellationToken).ConfigureAwait(false);
-        // Adapters for Flux and SD3 transformers are not applied yet: refused with the contract's load failure.
-        if (lease.Model is TransformerDiffusionModel && adapters.Count > 0)
-            throw new LoraException($"Unable to load LoRas for adapter '{adapters[0].Repo}'.");
-        var (generator, checker) = lease.Model is TransformerDiffusionModel transformer
-            ? (Transformer(transformer, input, image, cancellationToken), null)
-            : Unet(lease.WithLoras(adapters, cancellationToken), input, image, cancellationToken);
+        var (generator, checker) = lease.Model is TransformerDiffusionModel
+            ? (Transformer(lease.WithLoras<TransformerDiffusionModel>(adapters, cancellationToken), input, image, cancellationToken), null)
+            : Unet(lease.WithLoras<DiffusionModel>(adapters, cancellationToken), input, image, cancellationToken);
         using (generator)
         {
             var check = input.SafetyCheck ? checker : null;

@@ -27,6 +27,8 @@ internal static class LegacyDiffusersNames
 
     public static string Modernize(string name, LoraComponent component)
     {
+        if (component == LoraComponent.Transformer)
+            return name; // the attention-processor names predate the diffusion transformers
         foreach (var (old, replacement) in component == LoraComponent.Unet ? Unet : TextEncoder)
         {
             if (name.Contains(old, StringComparison.Ordinal))

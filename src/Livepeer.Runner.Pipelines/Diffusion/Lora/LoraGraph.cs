@@ -47,9 +47,10 @@ public sealed class LoraGraph
         (LoraComponent.Unet, "unet"),
         (LoraComponent.TextEncoder, "text_encoder"),
         (LoraComponent.TextEncoder2, "text_encoder_2"),
+        (LoraComponent.Transformer, "transformer"),
     ];
 
-    /// <summary>The graphs LoRAs patch in a diffusers folder: <c>unet</c>, <c>text_encoder</c>, <c>text_encoder_2</c>, those present.</summary>
+    /// <summary>The graphs LoRAs patch in a diffusers folder: <c>unet</c> or <c>transformer</c>, <c>text_encoder</c>, <c>text_encoder_2</c>, those present.</summary>
     public static IReadOnlyDictionary<LoraComponent, LoraGraph> ReadFolder(string folder)
     {
         var graphs = new Dictionary<LoraComponent, LoraGraph>();

@@ -6,8 +6,11 @@ public enum LoraComponent
     Unet,
     TextEncoder,
 
-    /// <summary>SDXL's second text encoder (kohya's <c>lora_te2_</c>).</summary>
+    /// <summary>SDXL's second text encoder (kohya's <c>lora_te2_</c>); SD3's CLIP-G; Flux's T5.</summary>
     TextEncoder2,
+
+    /// <summary>The denoiser of Flux and SD3 (diffusers/PEFT <c>transformer.</c>).</summary>
+    Transformer,
 }
 
 /// <summary>What a LoRA tensor is to its module.</summary>
@@ -35,6 +38,7 @@ public readonly record struct LoraKey(LoraComponent Component, string Module, Lo
         ("unet.", LoraComponent.Unet),
         ("text_encoder.", LoraComponent.TextEncoder),
         ("text_encoder_2.", LoraComponent.TextEncoder2),
+        ("transformer.", LoraComponent.Transformer),
     ];
 
     private static readonly (string Prefix, LoraComponent Component)[] KohyaPrefixes =
@@ -72,7 +76,7 @@ public readonly record struct LoraKey(LoraComponent Component, string Module, Lo
 
         throw new SafetensorsFormatException(
             $"Tensor '{name}' is not a LoRA weight this runner reads (diffusers/PEFT lora_A/lora_B or lora.down/lora.up, "
-            + "kohya lora_down/lora_up/alpha; under unet, text_encoder or text_encoder_2).");
+            + "kohya lora_down/lora_up/alpha; under unet, transformer, text_encoder or text_encoder_2).");
     }
 
     private static bool TryParse(

@@ -7,7 +7,7 @@ namespace Livepeer.Runner.Pipelines.Diffusion.Lora;
 public sealed record WeightedAdapter(LoraAdapter Adapter, float Weight);
 
 /// <summary>
-/// One adapter set built for one model: a new session for each component the adapters patch (UNet, text encoders),
+/// One adapter set built for one model: a new session for each component the adapters patch (UNet or transformer, text encoders),
 /// opened from the same graph with the patched weights (W + Σ weight·ΔW, in the initializer's own layout and type)
 /// in place of the originals: written into a copy of the graph file where the file holds them, given as external
 /// initializers where external data does (<see cref="OnnxSessionFactory.Create(string, string, byte[], IReadOnlyList{ValueTuple{string, OrtValue}})"/>);
@@ -18,7 +18,7 @@ public sealed class LoraSet : IDisposable
     private readonly List<InferenceSession> _sessions;
     private readonly List<OrtValue> _overrides;
 
-    private LoraSet(DiffusionModel model, List<InferenceSession> sessions, List<OrtValue> overrides, long bytes)
+    private LoraSet(ILoraTarget model, List<InferenceSession> sessions, List<OrtValue> overrides, long bytes)
     {
         Model = model;
         _sessions = sessions;
@@ -27,7 +27,7 @@ public sealed class LoraSet : IDisposable
     }
 
     /// <summary>The base model with the patched components in place; never disposed itself (it shares the base's parts).</summary>
-    public DiffusionModel Model { get; }
+    public ILoraTarget Model { get; }
 
     /// <summary>What the set holds beside the base model: every patched component's weights once more.</summary>
     public long Bytes { get; }
@@ -40,7 +40,7 @@ public sealed class LoraSet : IDisposable
     /// Merges <paramref name="adapters"/> into the base weights of the components they patch and opens those sessions.
     /// Throws <see cref="LoraMismatchException"/> when an update does not fit its weight's shape.
     /// </summary>
-    public static LoraSet Build(DiffusionModel model, IReadOnlyDictionary<LoraComponent, LoraGraph> graphs, IReadOnlyList<WeightedAdapter> adapters,
+    public static LoraSet Build(ILoraTarget model, IReadOnlyDictionary<LoraComponent, LoraGraph> graphs, IReadOnlyList<WeightedAdapter> adapters,
         OnnxSessionFactory sessionFactory, CancellationToken cancellationToken)
     {
         var sessions = new List<InferenceSession>();
@@ -58,14 +58,7 @@ public sealed class LoraSet : IDisposable
                 opened[component] = session;
             }
 
-            var textEncoder = opened.TryGetValue(LoraComponent.TextEncoder, out var te)
-                ? new ClipTextEncoder(model.ModelId, te, model.TextEncoder.Tokenizer)
-                : model.TextEncoder;
-            var textEncoder2 = opened.TryGetValue(LoraComponent.TextEncoder2, out var te2)
-                ? new ClipTextEncoder(model.ModelId, te2, model.TextEncoder2!.Tokenizer)
-                : model.TextEncoder2;
-            var unet = opened.TryGetValue(LoraComponent.Unet, out var u) ? new UnetModel(model.ModelId, u) : model.Unet;
-            return new LoraSet(model.WithComponents(textEncoder, textEncoder2, unet), sessions, overrides, EstimateBytes(graphs, adapters));
+            return new LoraSet(model.WithSessions(opened), sessions, overrides, EstimateBytes(graphs, adapters));
         }
         catch
         {

@@ -29,7 +29,8 @@ public sealed class LoraSets(string modelId, string folder, OnnxSessionFactory s
     /// weight above 0, else the cached or newly built set's. Every requested adapter is read and checked against the
     /// base model, weight 0 included. Errors are <see cref="LoraException"/>s with the contract's messages.
     /// </summary>
-    public DiffusionModel Apply(DiffusionModel model, IReadOnlyList<RequestedLora> requested, ModelLease lease, CancellationToken cancellationToken)
+    public TModel Apply<TModel>(TModel model, IReadOnlyList<RequestedLora> requested, ModelLease lease, CancellationToken cancellationToken)
+        where TModel : class, ILoraTarget
     {
         if (requested.Count == 0)
             return model;
@@ -47,7 +48,7 @@ public sealed class LoraSets(string modelId, string folder, OnnxSessionFactory s
                     continue;
                 _sets.Remove(node);
                 _sets.AddFirst(node);
-                return node.Value.Set.Model;
+                return (TModel)node.Value.Set.Model;
             }
 
             var weighted = active.Select(a => new WeightedAdapter(a.Adapter, (float)a.Request.Weight)).ToList();
@@ -66,7 +67,7 @@ public sealed class LoraSets(string modelId, string folder, OnnxSessionFactory s
             {
                 var set = LoraSet.Build(model, Graphs(), weighted, sessions, cancellationToken);
                 _sets.AddFirst((key, set));
-                return set.Model;
+                return (TModel)set.Model;
             }
             catch (Exception e)
             {
@@ -150,13 +151,14 @@ public sealed class LoraSets(string modelId, string folder, OnnxSessionFactory s
     }
 }
 
-/// <summary>The leased UNet model as a request with LoRAs generates on it.</summary>
+/// <summary>The leased diffusion model as a request with LoRAs generates on it.</summary>
 public static class LoraLease
 {
-    /// <summary>The leased <see cref="DiffusionModel"/>, or its adapter set for <paramref name="requested"/> (<see cref="LoraSets.Apply"/>).</summary>
-    public static DiffusionModel WithLoras(this ModelLease lease, IReadOnlyList<RequestedLora> requested, CancellationToken cancellationToken)
+    /// <summary>The leased model (UNet or transformer), or its adapter set for <paramref name="requested"/> (<see cref="LoraSets.Apply"/>).</summary>
+    public static TModel WithLoras<TModel>(this ModelLease lease, IReadOnlyList<RequestedLora> requested, CancellationToken cancellationToken)
+        where TModel : class, ILoraTarget
     {
-        var model = lease.Get<DiffusionModel>();
+        var model = lease.Get<TModel>();
         return model.Loras.Apply(model, requested, lease, cancellationToken);
     }
 }

@@ -61,6 +61,9 @@ public sealed class T5TextEncoder : IDisposable
         return new T5TextEncoder(session, tokenizer.Tokenizer, tokenizer.PadId, ids.ElementType == typeof(int), output);
     }
 
+    /// <summary>The same encoder on another session of its graph (a LoRA adapter set's); the session stays its owner's.</summary>
+    internal T5TextEncoder WithSession(InferenceSession session) => new(session, _tokenizer, _padId, _int32Ids, _output);
+
     /// <summary>The encoder's hidden states for <paramref name="prompt"/> at exactly <paramref name="length"/> tokens.</summary>
     public TextEmbedding Encode(string prompt, int length, CancellationToken cancellationToken)
     {

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Livepeer.Runner.Core.Errors;
 using Livepeer.Runner.Onnx;
+using Livepeer.Runner.Pipelines.Diffusion.Lora;
 using Livepeer.Runner.Pipelines.Diffusion.Schedulers;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Livepeer.Runner.Pipelines.Diffusion.Transformers;
 
@@ -13,7 +15,7 @@ namespace Livepeer.Runner.Pipelines.Diffusion.Transformers;
 /// 16-channel VAE (<c>vae_decoder/</c>, and <c>vae_encoder/</c> for image-to-image) and a flow-matching
 /// <c>scheduler/</c>. All sessions open in parallel; one generation runs at a time (the model manager's lease).
 /// </summary>
-public sealed class TransformerDiffusionModel : IDisposable
+public sealed class TransformerDiffusionModel : IDisposable, ILoraTarget
 {
     /// <summary>T5 tokens for Flux schnell and SD3 (the pipelines' default for SD3, the longest schnell was trained with).</summary>
     public const int ShortT5Length = 256;
@@ -56,6 +58,23 @@ public sealed class TransformerDiffusionModel : IDisposable
     public SchedulerConfig SchedulerConfig { get; }
 
     public UnetSizing Sizing { get; }
+
+    /// <summary>The LoRA adapter sets built on this model (transformer and text encoders, diffusers/PEFT names), disposed with it.</summary>
+    public LoraSets Loras { get; private init; } = null!;
+
+    /// <summary>
+    /// This model with a LoRA adapter set's sessions in place of those it patched: the transformer, CLIP-L, and
+    /// <c>text_encoder_2</c> (SD3's CLIP-G, Flux's T5).
+    /// </summary>
+    public ILoraTarget WithSessions(IReadOnlyDictionary<LoraComponent, InferenceSession> patched)
+    {
+        var transformer = patched.TryGetValue(LoraComponent.Transformer, out var t) ? new DiffusionTransformer(ModelId, t) : Transformer;
+        var clip = patched.TryGetValue(LoraComponent.TextEncoder, out var c) ? new ClipTextEncoder(ModelId, c, Clip.Tokenizer) : Clip;
+        var second = patched.TryGetValue(LoraComponent.TextEncoder2, out var s) ? s : null;
+        var clip2 = second is not null && Clip2 is not null ? new ClipTextEncoder(ModelId, second, Clip2.Tokenizer) : Clip2;
+        var t5 = second is not null && Clip2 is null ? T5!.WithSession(second) : T5;
+        return new TransformerDiffusionModel(ModelId, transformer, clip, clip2, t5, Vae, SchedulerConfig, AttentionHeads) { Loras = Loras };
+    }
 
     /// <summary><c>num_attention_heads</c> of <c>transformer/config.json</c> (24 for FLUX.1 and SD3 medium), for the activation estimate.</summary>
     public int AttentionHeads { get; }
@@ -113,7 +132,10 @@ public sealed class TransformerDiffusionModel : IDisposable
             var t5 = !hasT5 ? null : T5TextEncoder.Create(modelId, isSd3 ? opened[next++] : opened[2], t5Tokenizer);
             var vae = new DiffusionVae(modelId, folder, opened[3], hasEncoder ? opened[next] : null, vaeTileLatents);
             Check(modelId, transformer, clip, clip2, vae, isSd3);
-            return new TransformerDiffusionModel(modelId, transformer, clip, clip2, t5, vae, schedulerConfig, heads);
+            return new TransformerDiffusionModel(modelId, transformer, clip, clip2, t5, vae, schedulerConfig, heads)
+            {
+                Loras = new LoraSets(modelId, folder, sessions),
+            };
         }
         catch
         {
@@ -160,6 +182,7 @@ public sealed class TransformerDiffusionModel : IDisposable
 
     public void Dispose()
     {
+        Loras.Dispose();
         Transformer.Dispose();
         Clip.Dispose();
         Clip2?.Dispose();

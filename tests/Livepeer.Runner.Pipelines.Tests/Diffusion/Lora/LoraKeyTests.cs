@@ -13,6 +13,9 @@ public sealed class LoraKeyTests
     [InlineData("text_encoder.text_model.encoder.layers.0.self_attn.q_proj.lora_A.weight", LoraComponent.TextEncoder, "text_model.encoder.layers.0.self_attn.q_proj", LoraWeightRole.Down)]
     [InlineData("text_encoder_2.text_model.encoder.layers.11.mlp.fc1.lora_B.weight", LoraComponent.TextEncoder2, "text_model.encoder.layers.11.mlp.fc1", LoraWeightRole.Up)]
     [InlineData("unet.up_blocks.1.resnets.0.conv1.alpha", LoraComponent.Unet, "up_blocks.1.resnets.0.conv1", LoraWeightRole.Alpha)]
+    // diffusers' Flux and SD3 LoRAs: the transformer's modules under "transformer."
+    [InlineData("transformer.single_transformer_blocks.0.attn.to_q.lora_A.weight", LoraComponent.Transformer, "single_transformer_blocks.0.attn.to_q", LoraWeightRole.Down)]
+    [InlineData("transformer.transformer_blocks.3.ff_context.net.2.lora_B.weight", LoraComponent.Transformer, "transformer_blocks.3.ff_context.net.2", LoraWeightRole.Up)]
     [InlineData("unet.down_blocks.0.attentions.0.transformer_blocks.0.attn1.processor.to_q_lora.down.weight", LoraComponent.Unet, "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q", LoraWeightRole.Down)]
     [InlineData("unet.up_blocks.1.attentions.2.transformer_blocks.0.attn2.processor.to_out_lora.up.weight", LoraComponent.Unet, "up_blocks.1.attentions.2.transformer_blocks.0.attn2.to_out.0", LoraWeightRole.Up)]
     [InlineData("text_encoder.text_model.encoder.layers.3.self_attn.to_v_lora.down.weight", LoraComponent.TextEncoder, "text_model.encoder.layers.3.self_attn.v_proj", LoraWeightRole.Down)]

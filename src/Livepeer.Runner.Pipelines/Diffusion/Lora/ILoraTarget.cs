@@ -1,0 +1,22 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace Livepeer.Runner.Pipelines.Diffusion.Lora;
+
+/// <summary>
+/// A loaded diffusion model LoRA adapter sets patch: a UNet model (<see cref="DiffusionModel"/>) or a Flux/SD3 one
+/// (<see cref="Transformers.TransformerDiffusionModel"/>). Its folder's component graphs are read for their modules;
+/// a set is the model with some components' sessions replaced by patched ones.
+/// </summary>
+public interface ILoraTarget
+{
+    string ModelId { get; }
+
+    /// <summary>The adapter sets built on this model, disposed with it.</summary>
+    LoraSets Loras { get; }
+
+    /// <summary>
+    /// This model with <paramref name="patched"/> in place of those components' sessions; every other part, and
+    /// <see cref="Loras"/>, shared. The result is never disposed itself: the sessions stay the set's, the rest the base's.
+    /// </summary>
+    ILoraTarget WithSessions(IReadOnlyDictionary<LoraComponent, InferenceSession> patched);
+}
