@@ -56,7 +56,7 @@ public class LoraBenchmarks
     [Benchmark(Description = "t2i 512², 20 steps, CFG, on an adapter set")]
     public RgbImage TextToImageWithLora()
     {
-        using var generator = new DiffusionGenerator(_set.Model, _request, CancellationToken.None);
+        using var generator = new DiffusionGenerator((DiffusionModel)_set.Model, _request, CancellationToken.None);
         return generator.Generate(42, CancellationToken.None);
     }
 }
