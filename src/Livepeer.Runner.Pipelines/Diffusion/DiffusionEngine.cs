@@ -36,12 +36,12 @@ public sealed class DiffusionEngine : IEngine
 
     /// <summary>
     /// A transformer request's activations: the attention scores of one row, heads × n² floats and their softmax
-    /// (n = image tokens (w/16)·(h/16) plus 512 text tokens, 24 heads as FLUX.1 and SD3 medium have), per guidance row,
+    /// (n = image tokens (w/16)·(h/16) plus 512 text tokens; FLUX.1 and SD3 medium have 24 heads), per guidance row,
     /// beside the VAE decode's 1.5 KiB per pixel. 1024² for Flux is about 5.3 GiB; a measured reservation replaces it.
     /// </summary>
-    public static long TransformerActivationFor(long width, long height, int batch)
+    public static long TransformerActivationFor(long width, long height, int batch, int heads)
     {
-        const int heads = 24, textTokens = 512;
+        const int textTokens = 512;
         var tokens = (width / 16 * (height / 16)) + textTokens;
         return Math.Max(256L << 20, checked((batch * heads * tokens * tokens * 2 * sizeof(float)) + (width * height * 1536)));
     }

@@ -54,8 +54,8 @@ public sealed class DiffusionPipeline(ModelManager models, RunnerSettings settin
             CheckSize(width, height);
 
         // Images are generated one after another, each with its guidance batch (pix2pix's is three, SD3's two, Flux's one).
-        var activations = TransformerRows(model) is > 0 and var rows
-            ? DiffusionEngine.TransformerActivationFor(width, height, rows)
+        var activations = TransformerShape(model) is ( > 0 and var rows, var heads)
+            ? DiffusionEngine.TransformerActivationFor(width, height, rows, heads)
             : DiffusionEngine.ActivationFor(width, height, image is null ? 2 : 3);
         using var lease = await models.AcquireAsync(model with { ActivationBytes = activations }, cancellationToken).ConfigureAwait(false);
         var (generator, checker) = lease.Model is TransformerDiffusionModel
@@ -103,10 +103,11 @@ public sealed class DiffusionPipeline(ModelManager models, RunnerSettings settin
     }
 
     /// <summary>
-    /// A diffusion transformer's guidance rows a step (SD3 2, Flux 1), told from the model's folder before it loads, for
-    /// the admission estimate; 0 for a UNet model.
+    /// A diffusion transformer's guidance rows a step (SD3 2, Flux 1) and attention heads, told from the model's folder
+    /// before it loads, for the admission estimate; no rows for a UNet model. A folder the lease cannot load gives no
+    /// rows or the default heads: the lease reports the problem.
     /// </summary>
-    private int TransformerRows(LeaseRequest model)
+    private (int Rows, int Heads) TransformerShape(LeaseRequest model)
     {
         string folder;
         try
@@ -115,10 +116,20 @@ public sealed class DiffusionPipeline(ModelManager models, RunnerSettings settin
         }
         catch (ModelLoadException)
         {
-            return 0; // the lease reports the missing model
+            return (0, 0);
         }
 
-        return !TransformerDiffusionModel.IsTransformerFolder(folder) ? 0 : TransformerDiffusionModel.IsSd3Folder(folder) ? 2 : 1;
+        if (!TransformerDiffusionModel.IsTransformerFolder(folder))
+            return (0, 0);
+        var rows = TransformerDiffusionModel.IsSd3Folder(folder) ? 2 : 1;
+        try
+        {
+            return (rows, TransformerDiffusionModel.AttentionHeadsOf(folder));
+        }
+        catch (Exception e) when (ModelFolderJson.IsUnreadable(e))
+        {
+            return (rows, TransformerDiffusionModel.DefaultHeads);
+        }
     }
 
     /// <summary>diffusers' set_timesteps refuses more steps than the scheduler was trained with (a ValueError: ai-runner's 400).</summary>

@@ -34,6 +34,18 @@ public sealed class UnigramTokenizerTests
     }
 
     [Fact]
+    public void T5Small_Padded_IsTheGoldenThenPad_AndTruncationKeepsTheEndToken()
+    {
+        // transformers' padding="max_length", truncation=True, as the Flux and SD3 pipelines call T5's tokenizer.
+        var pad = T5Small.Value.IdOf("<pad>");
+        Assert.Equal(0, pad);
+        Assert.Equal([8774, 296, 1, 0, 0, 0], T5Small.Value.EncodePadded("Hello world", 6, 0));
+        Assert.Equal([8774, 296, 1], T5Small.Value.EncodePadded("Hello world", 3, 0));
+        Assert.Equal([8774, 1], T5Small.Value.EncodePadded("Hello world", 2, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => T5Small.Value.EncodePadded("Hello world", 1, 0));
+    }
+
+    [Fact]
     public void T5Small_AddedTokensInTheText_AreTheirIds()
     {
         Assert.Equal([8774, 1, 296, 1], T5Small.Value.Encode("Hello</s>world"));

@@ -160,21 +160,27 @@ public sealed class TransformerDiffusionModel : IDisposable, ILoraTarget
     }
 
     /// <summary>FLUX.1's and SD3 medium's head count, for a folder whose transformer config does not say.</summary>
-    private const int DefaultHeads = 24;
+    public const int DefaultHeads = 24;
+
+    /// <summary>
+    /// <c>num_attention_heads</c> of the folder's <c>transformer/config.json</c> (24 for FLUX.1 and SD3 medium, 38 for
+    /// SD3.5 large), or <see cref="DefaultHeads"/> when it does not say. Throws what reading the file throws.
+    /// </summary>
+    public static int AttentionHeadsOf(string folder) =>
+        ModelFolderJson.Read(Path.Combine(folder, "transformer", "config.json")) is { ValueKind: JsonValueKind.Object } json
+        && json.TryGetProperty("num_attention_heads", out var h) && h.TryGetInt32(out var heads) && heads > 0
+            ? heads
+            : DefaultHeads;
 
     private static int ReadHeads(string modelId, string folder)
     {
-        var path = Path.Combine(folder, "transformer", "config.json");
         try
         {
-            return ModelFolderJson.Read(path) is { ValueKind: JsonValueKind.Object } json
-                && json.TryGetProperty("num_attention_heads", out var h) && h.TryGetInt32(out var heads) && heads > 0
-                    ? heads
-                    : DefaultHeads;
+            return AttentionHeadsOf(folder);
         }
         catch (Exception e) when (ModelFolderJson.IsUnreadable(e))
         {
-            throw new ModelLoadException(modelId, $"{modelId}: could not read '{path}': {e.Message}", e);
+            throw new ModelLoadException(modelId, $"{modelId}: could not read '{Path.Combine(folder, "transformer", "config.json")}': {e.Message}", e);
         }
     }
 
