@@ -161,6 +161,19 @@ public sealed class TransformerRouteTests(TransformerRunner runner) : IClassFixt
     }
 
     [Theory]
+    [InlineData(TransformerRunner.Schnell, false)]
+    [InlineData(TransformerRunner.Sd3, false)]
+    [InlineData(TransformerRunner.Sd3, true)]
+    public async Task AHugePrompt_IsTruncatedByEachTokenizer_NotRefused(string modelId, bool oneWord)
+    {
+        // CLIP keeps 77 tokens and T5 its 256; 60,000 characters (or one 60,000-letter word) only cost the tokenizers.
+        var prompt = oneWord ? new string('x', 60_000) : string.Concat(Enumerable.Repeat("a red fox | ", 5_000));
+        var image = Assert.Single(await ImagesAsync(TextToImage(modelId, prompt: prompt)));
+
+        Assert.Equal((72, 40), (Decode(image.Url).Width, Decode(image.Url).Height));
+    }
+
+    [Theory]
     [InlineData(""","height":60""", "Error during model execution: `height` and `width` have to be divisible by 8 but are 60 and 72..")]
     [InlineData(""","num_inference_steps":5000""", "Error during model execution: num_inference_steps must be between 1 and 1000, got 5000..")]
     public async Task BadRequests_AnswerTheContractsErrors(string extra, string message)
