@@ -12,8 +12,8 @@ namespace Livepeer.Runner.Benchmarks;
 /// <summary>
 /// The flow-matching transformers on their tiny fixtures (random weights, so the time is the loop's own overhead, the
 /// packing and the conversions, plus a very small transformer) at 512²: one transformer step on its bound inputs, and a
-/// whole 4-step request (text encoding, the loop, the VAE decode). flux-schnell-bf16 is the same model with bfloat16 at
-/// every graph boundary; sd3 runs two guidance rows a step.
+/// whole 4-step request (text encoding, the loop, the VAE decode). flux-schnell-bfl is the same model in Black Forest Labs'
+/// layout, bfloat16 at the transformer's boundary; sd3 runs two guidance rows a step.
 /// </summary>
 [MemoryDiagnoser]
 public class FlowBenchmarks
@@ -23,7 +23,7 @@ public class FlowBenchmarks
     private DiffusionRequest _request = null!;
     private TransformerBinding _step = null!;
 
-    [Params("flux-schnell", "flux-schnell-bf16", "sd3")]
+    [Params("flux-schnell", "flux-schnell-bfl", "sd3")]
     public string Model { get; set; } = "flux-schnell";
 
     [GlobalSetup]

@@ -9,6 +9,7 @@ txt_ids/img_ids (RoPE), SD3 patchifies (patch 2) and adds 2-D sin-cos positions.
 """
 
 import os
+import shutil
 
 import onnx
 import torch
@@ -394,21 +395,85 @@ def sd3(root):
         "transformer": ["diffusers", "SD3Transformer2DModel"], "vae": ["diffusers", "AutoencoderKL"]})
 
 
-def flux_schnell_bf16(root):
-    """flux-schnell (the same weights) as a bf16 export: every float input and output of every graph bfloat16."""
-    flux(root, dev=False)
-    for part in ("text_encoder", "text_encoder_2", "transformer", "vae_encoder", "vae_decoder"):
-        path = os.path.join(root, part, "model.onnx")
-        model = onnx.load(path)
-        floats = {v.name for v in list(model.graph.input) + list(model.graph.output)
-                  if v.type.tensor_type.elem_type == onnx.TensorProto.FLOAT}
-        common.half_io(model, floats.__contains__, floats.__contains__, elem_type=onnx.TensorProto.BFLOAT16)
-        common.save(model, path)
+def _retype_input(model, name, elem_type, fixed=None):
+    """Declares graph input `name` as elem_type (a Cast to its old type feeds the body), with fixed dims where given."""
+    value = next(v for v in model.graph.input if v.name == name)
+    old = value.type.tensor_type.elem_type
+    inner = name + "_orig"
+    for node in model.graph.node:
+        node.input[:] = [inner if i == name else i for i in node.input]
+    model.graph.node.insert(0, onnx.helper.make_node("Cast", [name], [inner], to=old, name="cast_" + name))
+    value.type.tensor_type.elem_type = elem_type
+    for axis, size in (fixed or {}).items():
+        value.type.tensor_type.shape.dim[axis].Clear()
+        value.type.tensor_type.shape.dim[axis].dim_value = size
+
+
+def _rename(model, renames):
+    """Renames graph inputs and outputs (and every node's use of them)."""
+    for value in list(model.graph.input) + list(model.graph.output):
+        value.name = renames.get(value.name, value.name)
+    for node in model.graph.node:
+        node.input[:] = [renames.get(i, i) for i in node.input]
+        node.output[:] = [renames.get(o, o) for o in node.output]
+
+
+def flux_schnell_bfl(root):
+    """flux-schnell (the same weights) in Black Forest Labs' TensorRT ONNX layout (docs/diffusion-transformers.md):
+    clip.opt, t5.opt, transformer.opt/bf16, vae.opt, vae_encoder.opt with BFL's tensor names, int32 input_ids, float
+    ids, a fixed text length of 256, bf16 at the bf16 transformer's boundary except the ids; beside them the diffusers
+    repository's side files (tokenizers, scheduler, vae/config.json, transformer/config.json, model_index.json), which
+    BFL's repositories lack. The VAE encoder gives the posterior mean as `latent` (BFL's samples inside the graph)."""
+    import tempfile
+    source = tempfile.mkdtemp(prefix="tiny-bfl-")
+    try:
+        flux(source, dev=False)
+        text = 256
+        graphs = {
+            "text_encoder": ("clip.opt", {"last_hidden_state": "text_embeddings", "pooler_output": "pooled_embeddings"}),
+            "text_encoder_2": ("t5.opt", {"last_hidden_state": "text_embeddings"}),
+            "transformer": ("transformer.opt/bf16", {"out_hidden_states": "latent"}),
+            "vae_decoder": ("vae.opt", {"latent_sample": "latent", "sample": "images"}),
+            "vae_encoder": ("vae_encoder.opt", {"sample": "images"}),
+        }
+        for part, (folder, renames) in graphs.items():
+            model = onnx.load(os.path.join(source, part, "model.onnx"))
+            if part in ("text_encoder", "text_encoder_2"):
+                _retype_input(model, "input_ids", onnx.TensorProto.INT32, fixed={1: 77 if part == "text_encoder" else text})
+            if part == "transformer":
+                _retype_input(model, "img_ids", onnx.TensorProto.FLOAT)
+                _retype_input(model, "txt_ids", onnx.TensorProto.FLOAT, fixed={0: text})
+                floats = {"hidden_states", "encoder_hidden_states", "pooled_projections", "timestep", "out_hidden_states"}
+                common.half_io(model, floats.__contains__, floats.__contains__, elem_type=onnx.TensorProto.BFLOAT16)
+            if part == "vae_encoder":  # the mean: the first 16 of latent_parameters' 32 channels
+                out = model.graph.output[0]
+                inner = out.name + "_both"
+                for node in model.graph.node:
+                    node.output[:] = [inner if o == out.name else o for o in node.output]
+                starts = onnx.helper.make_tensor("slice_starts", onnx.TensorProto.INT64, [1], [0])
+                ends = onnx.helper.make_tensor("slice_ends", onnx.TensorProto.INT64, [1], [16])
+                axes = onnx.helper.make_tensor("slice_axes", onnx.TensorProto.INT64, [1], [1])
+                model.graph.initializer.extend([starts, ends, axes])
+                model.graph.node.append(onnx.helper.make_node("Slice", [inner, "slice_starts", "slice_ends", "slice_axes"], ["latent"], name="mean"))
+                out.name = "latent"
+                out.type.tensor_type.shape.dim[1].Clear()
+                out.type.tensor_type.shape.dim[1].dim_value = 16
+            _rename(model, renames)
+            common.save(model, os.path.join(root, folder, "model.onnx"))
+        for side in ("tokenizer", "tokenizer_2", "scheduler"):
+            shutil.copytree(os.path.join(source, side), os.path.join(root, side))
+        os.makedirs(os.path.join(root, "vae"))
+        shutil.copyfile(os.path.join(source, "vae_decoder", "config.json"), os.path.join(root, "vae", "config.json"))
+        os.makedirs(os.path.join(root, "transformer"))
+        shutil.copyfile(os.path.join(source, "transformer", "config.json"), os.path.join(root, "transformer", "config.json"))
+        shutil.copyfile(os.path.join(source, "model_index.json"), os.path.join(root, "model_index.json"))
+    finally:
+        shutil.rmtree(source, ignore_errors=True)
 
 
 FIXTURES = {
     "flux-schnell": lambda root: flux(root, dev=False),
-    "flux-schnell-bf16": flux_schnell_bf16,
+    "flux-schnell-bfl": flux_schnell_bfl,
     "flux-dev": lambda root: flux(root, dev=True),
     "sd3": sd3,
 }

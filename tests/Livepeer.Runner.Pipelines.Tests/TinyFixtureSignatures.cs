@@ -66,23 +66,24 @@ internal static class TinyFixtureSignatures
             [F32("sample", 4)],
             [F32("latent_parameters", 4)]),
 
-        // FLUX.1 in bf16 (ai-runner runs Flux in bf16; Black Forest Labs publish bf16 graphs): every float input and output bfloat16.
-        ["flux-schnell-bf16/text_encoder/model.onnx"] = new(
-            [I64("input_ids", 2)],
-            [BF16("last_hidden_state", 3), BF16("pooler_output", 2)]),
-        ["flux-schnell-bf16/text_encoder_2/model.onnx"] = new(
-            [I64("input_ids", 2)],
-            [BF16("last_hidden_state", 3)]),
-        ["flux-schnell-bf16/transformer/model.onnx"] = new(
+        // Black Forest Labs' TensorRT layout (docs/diffusion-transformers.md): int32 ids at fixed lengths, BFL's names, float
+        // img/txt ids, bf16 at the bf16 transformer's boundary, `latent` in and `images` out of the VAE decoder.
+        ["flux-schnell-bfl/clip.opt/model.onnx"] = new(
+            [I32("input_ids", 2)],
+            [F32("text_embeddings", 3), F32("pooled_embeddings", 2)]),
+        ["flux-schnell-bfl/t5.opt/model.onnx"] = new(
+            [I32("input_ids", 2)],
+            [F32("text_embeddings", 3)]),
+        ["flux-schnell-bfl/transformer.opt/bf16/model.onnx"] = new(
             [BF16("hidden_states", 3), BF16("encoder_hidden_states", 3), BF16("pooled_projections", 2), BF16("timestep", 1),
-             I64("img_ids", 2), I64("txt_ids", 2)],
-            [BF16("out_hidden_states", 3)]),
-        ["flux-schnell-bf16/vae_decoder/model.onnx"] = new(
-            [BF16("latent_sample", 4)],
-            [BF16("sample", 4)]),
-        ["flux-schnell-bf16/vae_encoder/model.onnx"] = new(
-            [BF16("sample", 4)],
-            [BF16("latent_parameters", 4)]),
+             F32("img_ids", 2), F32("txt_ids", 2)],
+            [BF16("latent", 3)]),
+        ["flux-schnell-bfl/vae.opt/model.onnx"] = new(
+            [F32("latent", 4)],
+            [F32("images", 4)]),
+        ["flux-schnell-bfl/vae_encoder.opt/model.onnx"] = new(
+            [F32("images", 4)],
+            [F32("latent", 4)]),
 
         ["instruct-pix2pix/text_encoder/model.onnx"] = new(
             [I64("input_ids", 2)],

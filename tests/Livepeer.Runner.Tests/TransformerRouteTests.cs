@@ -12,6 +12,9 @@ public sealed class TransformerRunner : ConfiguredRunner
     public const string Dev = "black-forest-labs/FLUX.1-dev";
     public const string Sd3 = "stabilityai/stable-diffusion-3.5-medium";
 
+    /// <summary>Black Forest Labs' TensorRT ONNX repository, with the diffusers repository's side files beside its graphs.</summary>
+    public const string SchnellBfl = "black-forest-labs/FLUX.1-schnell-onnx";
+
     private static string Tiny(string fixture) => TestPaths.Model("tiny", fixture);
 
     protected override IEnumerable<object> Models() =>
@@ -21,6 +24,8 @@ public sealed class TransformerRunner : ConfiguredRunner
         new { pipeline = "text-to-image", model_id = Sd3, warm = false, path = Tiny("sd3") },
         new { pipeline = "image-to-image", model_id = Schnell, warm = false, path = Tiny("flux-schnell") },
         new { pipeline = "image-to-image", model_id = Sd3, warm = false, path = Tiny("sd3") },
+        new { pipeline = "text-to-image", model_id = SchnellBfl, warm = false, path = Tiny("flux-schnell-bfl") },
+        new { pipeline = "image-to-image", model_id = SchnellBfl, warm = false, path = Tiny("flux-schnell-bfl") },
     ];
 
     protected override IEnumerable<(string Name, string Value)> Settings() =>
@@ -84,6 +89,7 @@ public sealed class TransformerRouteTests(TransformerRunner runner) : IClassFixt
     [InlineData(TransformerRunner.Schnell)]
     [InlineData(TransformerRunner.Dev)]
     [InlineData(TransformerRunner.Sd3)]
+    [InlineData(TransformerRunner.SchnellBfl)]
     public async Task TextToImage_GivesPngsOfTheRequestedSize_SeedsCountingUp_Reproducibly(string modelId)
     {
         var images = await ImagesAsync(TextToImage(modelId, ""","num_images_per_prompt":2"""));
@@ -147,6 +153,7 @@ public sealed class TransformerRouteTests(TransformerRunner runner) : IClassFixt
     [Theory]
     [InlineData(TransformerRunner.Schnell)]
     [InlineData(TransformerRunner.Sd3)]
+    [InlineData(TransformerRunner.SchnellBfl)]
     public async Task ImageToImage_EditsTheUploadAtItsSize(string modelId)
     {
         MultipartFormDataContent Form(string strength) => Requests.Form("image", Requests.Fixture,

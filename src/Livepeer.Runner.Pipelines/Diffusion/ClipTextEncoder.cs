@@ -19,11 +19,14 @@ public sealed record TextEmbedding(float[] Hidden, int SequenceLength, int Width
 public sealed class ClipTextEncoder : IDisposable
 {
     internal const string InputIds = "input_ids";
-    private const string PoolerOutput = "pooler_output";
+
+    /// <summary>The pooled output: optimum's <c>pooler_output</c>, Black Forest Labs' <c>pooled_embeddings</c>.</summary>
+    internal static readonly string[] PoolerOutputs = ["pooler_output", "pooled_embeddings"];
     private readonly InferenceSession _session;
     private readonly bool _int32Ids;
     private readonly string? _penultimate;
     private readonly bool _hasTextEmbeds;
+    private readonly string? _pooler;
 
     public ClipTextEncoder(string modelId, InferenceSession session, ClipTokenizer tokenizer)
     {
@@ -39,6 +42,7 @@ public sealed class ClipTextEncoder : IDisposable
         var layers = session.OutputNames.Count(n => n.StartsWith("hidden_states.", StringComparison.Ordinal));
         _penultimate = layers >= 2 ? $"hidden_states.{layers - 2}" : null;
         _hasTextEmbeds = session.OutputNames.Contains("text_embeds");
+        _pooler = PoolerOutputs.FirstOrDefault(session.OutputNames.Contains);
     }
 
     public ClipTokenizer Tokenizer { get; }
@@ -48,8 +52,8 @@ public sealed class ClipTextEncoder : IDisposable
 
     public bool HasTextEmbeds => _hasTextEmbeds;
 
-    /// <summary>Whether the graph gives CLIPTextModel's <c>pooler_output</c> (the eos position of the final state), Flux's pooled conditioning.</summary>
-    public bool HasPooler => _session.OutputNames.Contains(PoolerOutput);
+    /// <summary>Whether the graph gives CLIPTextModel's pooled output (the eos position of the final state), Flux's pooled conditioning.</summary>
+    public bool HasPooler => _pooler is not null;
 
     /// <summary>SD1.5 conditioning: <c>last_hidden_state</c>.</summary>
     public TextEmbedding EncodeLast(string prompt, CancellationToken cancellationToken) =>
@@ -59,9 +63,9 @@ public sealed class ClipTextEncoder : IDisposable
     public TextEmbedding EncodePenultimate(string prompt, CancellationToken cancellationToken) =>
         Encode(prompt, _penultimate ?? throw new InvalidOperationException("This text encoder has no hidden_states outputs."), _hasTextEmbeds, cancellationToken);
 
-    /// <summary>Flux conditioning: <c>pooler_output</c> alone.</summary>
+    /// <summary>Flux conditioning: the pooled output alone.</summary>
     public float[] EncodePooler(string prompt, CancellationToken cancellationToken) =>
-        Encode(prompt, PoolerOutput, pooled: false, cancellationToken).Hidden;
+        Encode(prompt, _pooler ?? throw new InvalidOperationException("This text encoder has no pooled output."), pooled: false, cancellationToken).Hidden;
 
     private TextEmbedding Encode(string prompt, string hiddenName, bool pooled, CancellationToken cancellationToken)
     {

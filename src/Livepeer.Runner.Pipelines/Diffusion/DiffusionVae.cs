@@ -50,29 +50,32 @@ public sealed class DiffusionVae : IDisposable
     /// <summary>The decoder's latent input: diffusers' <c>latent_sample</c>, or TAESD's <c>latent</c>.</summary>
     internal static readonly string[] DecoderInputs = ["latent_sample", "latent"];
 
-    internal static readonly string[] EncoderInputs = ["sample", "image"];
+    internal static readonly string[] EncoderInputs = ["sample", "image", "images"];
 
     internal static readonly string[] EncoderOutputs = ["latent_parameters", "latent_sample", "latent"];
 
     /// <summary>
     /// Two conventions, told apart by the graphs' names: diffusers/optimum (<c>latent_sample</c> → image in [-1, 1];
     /// encoder <c>sample</c> → <c>latent_parameters</c> or <c>latent_sample</c>) and TAESD-style tiny autoencoders
-    /// (<c>latent</c> → image in [0, 1]; encoder <c>image</c> → <c>latent</c>; no scaling factor).
+    /// (<c>latent</c> → image in [0, 1]; encoder <c>image</c> → <c>latent</c>; no scaling factor). A caller that knows
+    /// better says so: Black Forest Labs' decoder takes <c>latent</c> but gives [-1, 1] images (<paramref name="unitRange"/>
+    /// false), and keeps its config elsewhere (<paramref name="configPath"/>; default <c>vae_decoder/config.json</c>).
     /// </summary>
-    public DiffusionVae(string modelId, string folder, InferenceSession decoder, InferenceSession? encoder, int tileLatents = 0)
+    public DiffusionVae(string modelId, string folder, InferenceSession decoder, InferenceSession? encoder, int tileLatents = 0,
+        string? configPath = null, bool? unitRange = null)
     {
         _decoder = decoder;
         _encoder = encoder;
         TileLatents = tileLatents;
-        UnitRange = decoder.InputMetadata.ContainsKey(DecoderInputs[1]) && !decoder.InputMetadata.ContainsKey(DecoderInputs[0]);
-        _decoderInput = UnitRange ? DecoderInputs[1] : DecoderInputs[0];
-        if (!decoder.InputMetadata.TryGetValue(_decoderInput, out var latent))
-            throw new ModelLoadException(modelId, $"The VAE decoder of {modelId} has neither a 'latent_sample' nor a 'latent' input.");
+        _decoderInput = DecoderInputs.FirstOrDefault(decoder.InputMetadata.ContainsKey)
+            ?? throw new ModelLoadException(modelId, $"The VAE decoder of {modelId} has neither a 'latent_sample' nor a 'latent' input.");
+        UnitRange = unitRange ?? _decoderInput == DecoderInputs[1];
+        var latent = decoder.InputMetadata[_decoderInput];
         _decoderInputType = latent.ElementType;
         if (!FloatTensor.IsFloat(_decoderInputType))
             throw new ModelLoadException(modelId, $"The VAE decoder of {modelId} takes {_decoderInputType.Name} latents; expected float32 or float16.");
 
-        var config = ModelFolderJson.Read(Path.Combine(folder, "vae_decoder", "config.json"));
+        var config = ModelFolderJson.Read(configPath ?? Path.Combine(folder, "vae_decoder", "config.json"));
         LatentChannels = latent.Dimensions is [_, > 0 and var c, ..] ? c : IntOf(config, "latent_channels") ?? 4;
         var blocks = config is { } json && json.TryGetProperty("block_out_channels", out var b) && b.ValueKind == JsonValueKind.Array ? b.GetArrayLength() : 4;
         ScalingFactor = config is { } j && j.TryGetProperty("scaling_factor", out var s) && s.ValueKind == JsonValueKind.Number
@@ -84,7 +87,7 @@ public sealed class DiffusionVae : IDisposable
         if (encoder is not null)
         {
             _encoderInput = EncoderInputs.FirstOrDefault(encoder.InputMetadata.ContainsKey)
-                ?? throw new ModelLoadException(modelId, $"The VAE encoder of {modelId} has neither a 'sample' nor an 'image' input.");
+                ?? throw new ModelLoadException(modelId, $"The VAE encoder of {modelId} has none of the inputs 'sample', 'image', 'images'.");
             _encoderOutput = EncoderOutputs.FirstOrDefault(encoder.OutputNames.Contains)
                 ?? throw new ModelLoadException(modelId, $"The VAE encoder of {modelId} has none of the outputs 'latent_parameters', 'latent_sample', 'latent'.");
             _encoderInputType = encoder.InputMetadata[_encoderInput].ElementType;

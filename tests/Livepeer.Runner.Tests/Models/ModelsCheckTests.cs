@@ -23,7 +23,7 @@ public sealed class ModelsCheckTests : IDisposable
         { "tiny/sd-x4-upscaler", "StableDiffusionUpscalePipeline" },
         { "tiny/flux-schnell", "FluxPipeline" },
         { "tiny/flux-dev", "FluxPipeline" },
-        { "tiny/flux-schnell-bf16", "FluxPipeline" },
+        { "tiny/flux-schnell-bfl", "FluxPipeline" },
         { "tiny/sd3", "StableDiffusion3Pipeline" },
         { "tiny/svd", "stable-video-diffusion" },
         { "tiny/whisper-tiny", "whisper" },

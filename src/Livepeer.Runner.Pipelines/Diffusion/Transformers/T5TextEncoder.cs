@@ -61,6 +61,9 @@ public sealed class T5TextEncoder : IDisposable
         return new T5TextEncoder(session, tokenizer.Tokenizer, tokenizer.PadId, ids.ElementType == typeof(int), output);
     }
 
+    /// <summary>The text length the graph fixes (Black Forest Labs' exports: 256 for schnell, 512 for dev), or null when it is free.</summary>
+    public int? FixedLength => _session.InputMetadata[InputIds].Dimensions is [_, > 0 and var length] ? length : null;
+
     /// <summary>The same encoder on another session of its graph (a LoRA adapter set's); the session stays its owner's.</summary>
     internal T5TextEncoder WithSession(InferenceSession session) => new(session, _tokenizer, _padId, _int32Ids, _output);
 

@@ -79,14 +79,14 @@ public sealed class TransformerDiffusionModel : IDisposable, ILoraTarget
     /// <summary><c>num_attention_heads</c> of <c>transformer/config.json</c> (24 for FLUX.1 and SD3 medium), for the activation estimate.</summary>
     public int AttentionHeads { get; }
 
-    /// <summary>T5 tokens per prompt: 512 for guidance-distilled Flux (dev), 256 for schnell and SD3.</summary>
-    public int T5Length => Family == TransformerFamily.Flux && Transformer.HasGuidance ? LongT5Length : ShortT5Length;
+    /// <summary>T5 tokens per prompt: the graph's own when it fixes them, else 512 for guidance-distilled Flux (dev), 256 for schnell and SD3.</summary>
+    public int T5Length => T5?.FixedLength ?? (Family == TransformerFamily.Flux && Transformer.HasGuidance ? LongT5Length : ShortT5Length);
 
     /// <summary>Steps when the request gives none (below 1): 4 for Flux schnell (its distillation), 28 for dev and SD3 (diffusers' defaults).</summary>
     public int DefaultSteps => Family == TransformerFamily.Flux && !Transformer.HasGuidance ? 4 : 28;
 
-    /// <summary>Whether <paramref name="folder"/> holds a diffusion transformer rather than a UNet.</summary>
-    public static bool IsTransformerFolder(string folder) => File.Exists(Graph(folder, "transformer"));
+    /// <summary>Whether <paramref name="folder"/> holds a diffusion transformer rather than a UNet (in either <see cref="TransformerLayout"/>).</summary>
+    public static bool IsTransformerFolder(string folder) => TransformerLayout.Of(folder) is not null;
 
     /// <summary>
     /// Whether a transformer folder is SD3's rather than Flux's, told from its files before any graph opens: SD3 has a
@@ -104,23 +104,24 @@ public sealed class TransformerDiffusionModel : IDisposable, ILoraTarget
             throw new ModelLoadException(modelId, $"{modelId} has a transformer/ but its scheduler is '{schedulerConfig.ClassName}'; Flux and SD3 use {SchedulerClassNames.FlowMatchEuler}.");
         _ = SchedulerFactory.Create(schedulerConfig, modelId); // refuse an unsupported option at load, not per request
 
+        var layout = TransformerLayout.Of(folder) ?? throw new ModelLoadException(modelId, $"Model folder of {modelId} has no transformer/model.onnx.");
+        layout.CheckTransformer(modelId, folder);
         var isSd3 = IsSd3Folder(folder);
-        var hasT5 = !isSd3 || File.Exists(Graph(folder, "text_encoder_3"));
-        string[] required = ["transformer", "text_encoder", "text_encoder_2", "vae_decoder"];
-        foreach (var component in required.Where(c => !File.Exists(Graph(folder, c))))
-            throw new ModelLoadException(modelId, $"Model folder of {modelId} lacks {component}/model.onnx.");
+        var hasT5 = !isSd3 || File.Exists(Path.Combine(folder, layout.TextEncoder3!));
+        foreach (var graph in new[] { layout.Transformer, layout.TextEncoder, layout.TextEncoder2, layout.VaeDecoder }.Where(g => !File.Exists(Path.Combine(folder, g))))
+            throw new ModelLoadException(modelId, $"Model folder of {modelId} lacks {graph.Replace('\\', '/')}.");
 
         var clipTokenizer = ClipTokenizer.Load(modelId, Path.Combine(folder, "tokenizer"));
         var clip2Tokenizer = isSd3 ? ClipTokenizer.Load(modelId, Path.Combine(folder, "tokenizer_2")) : null;
         var t5Tokenizer = hasT5 ? T5TextEncoder.ReadTokenizer(modelId, Path.Combine(folder, isSd3 ? "tokenizer_3" : "tokenizer_2")) : default;
         var heads = ReadHeads(modelId, folder);
 
-        var paths = new List<string> { Graph(folder, "transformer"), Graph(folder, "text_encoder"), Graph(folder, "text_encoder_2"), Graph(folder, "vae_decoder") };
+        var paths = new[] { layout.Transformer, layout.TextEncoder, layout.TextEncoder2, layout.VaeDecoder }.Select(g => Path.Combine(folder, g)).ToList();
         if (isSd3 && hasT5)
-            paths.Add(Graph(folder, "text_encoder_3"));
-        var hasEncoder = File.Exists(Graph(folder, "vae_encoder"));
+            paths.Add(Path.Combine(folder, layout.TextEncoder3!));
+        var hasEncoder = File.Exists(Path.Combine(folder, layout.VaeEncoder));
         if (hasEncoder)
-            paths.Add(Graph(folder, "vae_encoder"));
+            paths.Add(Path.Combine(folder, layout.VaeEncoder));
 
         var opened = await sessions.CreateAllAsync(modelId, paths).ConfigureAwait(false);
         try
@@ -130,7 +131,9 @@ public sealed class TransformerDiffusionModel : IDisposable, ILoraTarget
             var clip2 = isSd3 ? new ClipTextEncoder(modelId, opened[2], clip2Tokenizer!) : null;
             var next = 4;
             var t5 = !hasT5 ? null : T5TextEncoder.Create(modelId, isSd3 ? opened[next++] : opened[2], t5Tokenizer);
-            var vae = new DiffusionVae(modelId, folder, opened[3], hasEncoder ? opened[next] : null, vaeTileLatents);
+            // Black Forest Labs' decoder takes `latent` (which alone would read as TAESD's) and gives [-1, 1] images.
+            var vae = new DiffusionVae(modelId, folder, opened[3], hasEncoder ? opened[next] : null, vaeTileLatents,
+                Path.Combine(folder, layout.VaeConfig), unitRange: layout.IsBlackForestLabs ? false : null);
             Check(modelId, transformer, clip, clip2, vae, isSd3);
             return new TransformerDiffusionModel(modelId, transformer, clip, clip2, t5, vae, schedulerConfig, heads)
             {
@@ -183,8 +186,6 @@ public sealed class TransformerDiffusionModel : IDisposable, ILoraTarget
             throw new ModelLoadException(modelId, $"{modelId}: could not read '{Path.Combine(folder, "transformer", "config.json")}': {e.Message}", e);
         }
     }
-
-    private static string Graph(string folder, string component) => Path.Combine(folder, component, "model.onnx");
 
     public void Dispose()
     {

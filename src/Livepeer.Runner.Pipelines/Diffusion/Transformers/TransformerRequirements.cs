@@ -11,11 +11,12 @@ internal static class TransformerRequirements
 {
     public static ModelRequirements Of(string location)
     {
+        var layout = TransformerLayout.Of(location) ?? TransformerLayout.Optimum;
         var isSd3 = TransformerDiffusionModel.IsSd3Folder(location);
-        var t5Folder = isSd3 ? "text_encoder_3" : "text_encoder_2";
+        var t5Graph = Slashed(isSd3 ? layout.TextEncoder3! : layout.TextEncoder2);
         var t5Tokenizer = isSd3 ? "tokenizer_3" : "tokenizer_2";
         // SD3 runs without its T5 (zeros in its place), as diffusers allows; Flux cannot.
-        var hasT5 = !isSd3 || Directory.Exists(Path.Combine(location, t5Folder));
+        var hasT5 = !isSd3 || Directory.Exists(Path.Combine(location, Path.GetDirectoryName(layout.TextEncoder3!)!));
         List<FileNeed> files =
         [
             FileNeed.Of("the pipeline's components", "model_index.json"),
@@ -25,17 +26,20 @@ internal static class TransformerRequirements
             .. hasT5 ? [FileNeed.Of("the T5 tokenizer", $"{t5Tokenizer}/tokenizer.json")] : Array.Empty<FileNeed>(),
         ];
         var floatInput = (string name) => Named(name, FloatTypes);
+        if (layout.IsBlackForestLabs)
+            files.Add(FileNeed.Of("the VAE config (from the diffusers repository)", Slashed(layout.VaeConfig)));
         List<GraphNeed> graphs =
         [
-            new("transformer", ["transformer/model.onnx"],
+            new("transformer", [Slashed(layout.Transformer)],
                 [floatInput(DiffusionTransformer.HiddenStates), floatInput(DiffusionTransformer.EncoderHiddenStates),
                  floatInput(DiffusionTransformer.PooledProjections), floatInput(DiffusionTransformer.Timestep),
                  .. isSd3 ? [] : (TensorNeed[])[Named(DiffusionTransformer.ImageIds, "Int64", "Float"), Named(DiffusionTransformer.TextIds, "Int64", "Float")]],
                 []),
-            new("CLIP text encoder", ["text_encoder/model.onnx"], [Named(ClipTextEncoder.InputIds, IdTypes)], [Named(isSd3 ? "text_embeds" : "pooler_output")]),
-            new("T5 encoder", [$"{t5Folder}/model.onnx"], [Named(T5TextEncoder.InputIds, IdTypes)], [], Optional: !hasT5),
-            new("VAE decoder", ["vae_decoder/model.onnx"], [new(DiffusionVae.DecoderInputs, FloatTypes)], []),
-            new("VAE encoder", ["vae_encoder/model.onnx"], [new(DiffusionVae.EncoderInputs, FloatTypes)], [Names(DiffusionVae.EncoderOutputs)], Optional: true),
+            new("CLIP text encoder", [Slashed(layout.TextEncoder)], [Named(ClipTextEncoder.InputIds, IdTypes)],
+                [isSd3 ? Named("text_embeds") : Names(ClipTextEncoder.PoolerOutputs)]),
+            new("T5 encoder", [t5Graph], [Named(T5TextEncoder.InputIds, IdTypes)], [], Optional: !hasT5),
+            new("VAE decoder", [Slashed(layout.VaeDecoder)], [new(DiffusionVae.DecoderInputs, FloatTypes)], []),
+            new("VAE encoder", [Slashed(layout.VaeEncoder)], [new(DiffusionVae.EncoderInputs, FloatTypes)], [Names(DiffusionVae.EncoderOutputs)], Optional: true),
         ];
         if (isSd3)
         {
@@ -47,4 +51,6 @@ internal static class TransformerRequirements
         var family = DiffusionRequirements.ClassName(Path.Combine(location, "model_index.json")) ?? (isSd3 ? "StableDiffusion3Pipeline" : "FluxPipeline");
         return new ModelRequirements(family, files, graphs);
     }
+
+    private static string Slashed(string path) => path.Replace('\\', '/');
 }

@@ -31,10 +31,10 @@ public static class TransformerTextConditioning
         var (prompt, prompt2, prompt3) = Parts(prompts);
         var a = model.Clip.EncodePenultimate(prompt, cancellationToken);
         var b = model.Clip2!.EncodePenultimate(prompt2, cancellationToken);
-        var t5 = model.T5?.Encode(prompt3, TransformerDiffusionModel.ShortT5Length, cancellationToken);
+        var t5 = model.T5?.Encode(prompt3, model.T5Length, cancellationToken);
         var width = t5?.Width ?? model.Transformer.TextWidth;
         var clipLength = Math.Min(a.SequenceLength, b.SequenceLength);
-        var t5Length = t5?.SequenceLength ?? TransformerDiffusionModel.ShortT5Length;
+        var t5Length = t5?.SequenceLength ?? model.T5Length;
         if (width <= 0)
             throw new InferenceException($"{model.ModelId} has no T5 encoder and its transformer does not fix the text width, so its T5 part cannot be zeros.");
         if (a.Width + b.Width > width)

@@ -13,7 +13,7 @@ internal static class TransformerFixtures
     public const string Schnell = "flux-schnell";
     public const string Dev = "flux-dev";
     public const string Sd3 = "sd3";
-    public const string SchnellBf16 = "flux-schnell-bf16";
+    public const string SchnellBfl = "flux-schnell-bfl";
 
     internal static readonly OnnxSessionFactory Sessions = new(new RunnerSettings { ExecutionProvider = "cpu" });
     private static readonly Dictionary<string, Lazy<Task<TransformerDiffusionModel>>> Loaded = [];
