@@ -53,6 +53,26 @@ public sealed class TransformerLoadTests : IDisposable
     }
 
     [Fact]
+    public async Task BlackForestLabsFolderWithOnlyTheQuantizedTransformers_IsRefusedSayingWhy()
+    {
+        var folder = Copy(SchnellBfl);
+        Directory.Move(Path.Combine(folder, "transformer.opt", "bf16"), Path.Combine(folder, "transformer.opt", "fp8"));
+
+        var error = await Assert.ThrowsAsync<ModelLoadException>(() => Load(folder));
+        Assert.Contains("has no transformer.opt/bf16/model.onnx (it has fp8): the fp8 and fp4 transformers are quantized for TensorRT", error.Message);
+    }
+
+    [Fact]
+    public async Task BlackForestLabsFolderWithoutTheDiffusersSideFiles_SaysWhatIsMissing()
+    {
+        var folder = Copy(SchnellBfl);
+        Directory.Delete(Path.Combine(folder, "tokenizer_2"), recursive: true);
+
+        var error = await Assert.ThrowsAsync<ModelLoadException>(() => Load(folder));
+        Assert.Contains("could not read the T5 tokenizer", error.Message);
+    }
+
+    [Fact]
     public async Task ASchedulerOtherThanFlowMatching_IsRefused()
     {
         var folder = Copy(Schnell);
