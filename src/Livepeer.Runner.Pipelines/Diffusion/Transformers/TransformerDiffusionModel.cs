@@ -13,7 +13,8 @@ namespace Livepeer.Runner.Pipelines.Diffusion.Transformers;
 /// <c>transformer/</c>. SD3: CLIP-L and CLIP-G with projection (<c>text_encoder/</c>, <c>text_encoder_2/</c>), T5
 /// <c>text_encoder_3/</c> (optional, as diffusers allows: its states are then zeros), <c>transformer/</c>. Both: the
 /// 16-channel VAE (<c>vae_decoder/</c>, and <c>vae_encoder/</c> for image-to-image) and a flow-matching
-/// <c>scheduler/</c>. All sessions open in parallel; one generation runs at a time (the model manager's lease).
+/// <c>scheduler/</c>. Black Forest Labs' TensorRT layout of Flux is read as well (<see cref="TransformerLayout"/>). All
+/// sessions open in parallel; one generation runs at a time (the model manager's lease).
 /// </summary>
 public sealed class TransformerDiffusionModel : IDisposable, ILoraTarget
 {
