@@ -38,12 +38,21 @@ public sealed record TextConditioning(TextEmbedding Positive, TextEmbedding Nega
         var length = Math.Min(a.SequenceLength, b.SequenceLength);
         var width = a.Width + b.Width;
         var hidden = new float[length * width];
+        SideBySide(a, b, hidden, width);
+        return new TextEmbedding(hidden, length, width, b.Pooled);
+    }
+
+    /// <summary>
+    /// Two encoders' states concatenated on the last axis (<paramref name="a"/> ‖ <paramref name="b"/>) into rows of
+    /// <paramref name="width"/> (what is left of a row stays as it is: SD3 pads with zeros), for the tokens both have.
+    /// </summary>
+    internal static void SideBySide(TextEmbedding a, TextEmbedding b, Span<float> destination, int width)
+    {
+        var length = Math.Min(a.SequenceLength, b.SequenceLength);
         for (var t = 0; t < length; t++)
         {
-            a.Hidden.AsSpan(t * a.Width, a.Width).CopyTo(hidden.AsSpan(t * width));
-            b.Hidden.AsSpan(t * b.Width, b.Width).CopyTo(hidden.AsSpan((t * width) + a.Width));
+            a.Hidden.AsSpan(t * a.Width, a.Width).CopyTo(destination[(t * width)..]);
+            b.Hidden.AsSpan(t * b.Width, b.Width).CopyTo(destination[((t * width) + a.Width)..]);
         }
-
-        return new TextEmbedding(hidden, length, width, b.Pooled);
     }
 }

@@ -41,12 +41,7 @@ public static class TransformerTextConditioning
             throw new InferenceException($"The CLIP states of {model.ModelId} are {a.Width} + {b.Width} wide, wider than the {width} of its T5 part.");
 
         var hidden = new float[(clipLength + t5Length) * width];
-        for (var t = 0; t < clipLength; t++)
-        {
-            a.Hidden.AsSpan(t * a.Width, a.Width).CopyTo(hidden.AsSpan(t * width));
-            b.Hidden.AsSpan(t * b.Width, b.Width).CopyTo(hidden.AsSpan((t * width) + a.Width));
-        }
-
+        TextConditioning.SideBySide(a, b, hidden, width);
         t5?.Hidden.CopyTo(hidden, clipLength * width);
         return new TextEmbedding(hidden, clipLength + t5Length, width, [.. a.Pooled!, .. b.Pooled!]);
     }
