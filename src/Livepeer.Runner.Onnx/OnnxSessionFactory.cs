@@ -81,29 +81,15 @@ public sealed class OnnxSessionFactory
     }
 
     /// <summary>
-    /// As <see cref="Create(string, string, SessionThreads)"/>, with some of the graph's weights replaced (a LoRA adapter
-    /// set's): <paramref name="modelBytes"/>, when given, is the graph file's content with the replaced weights that
-    /// the file itself holds written in place (same size, so the file's layout stands), and
-    /// <paramref name="externalInitializers"/> are host values for replaced weights kept in external data (given
-    /// through <see cref="ExternalInitializers"/>; they must outlive the session). Both are in place before ONNX
-    /// Runtime optimizes the graph, so its optimizations see them, and a CUDA session copies them to the device as it
-    /// does its own weights. The graph's other external data is still read from beside <paramref name="onnxPath"/>.
+    /// As <see cref="Create(string, string, SessionThreads)"/>, from <paramref name="modelBytes"/>: the graph file's
+    /// content rewritten (a LoRA branch graph). Its external data is still read from beside <paramref name="onnxPath"/>,
+    /// whose arena share it gets.
     /// </summary>
-    public InferenceSession Create(string modelId, string onnxPath, byte[]? modelBytes, IReadOnlyList<(string Name, OrtValue Value)> externalInitializers)
+    public InferenceSession Create(string modelId, string onnxPath, byte[] modelBytes)
     {
         using var options = CreateOptions(MemoryLimitFor(onnxPath), SessionThreads.Pool);
-        try
-        {
-            ExternalInitializers.Add(options, externalInitializers);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new ModelLoadException(modelId, $"Replaced weights for '{Path.GetFileName(onnxPath)}' of {modelId}: {e.Message}", e);
-        }
-
-        if (modelBytes is not null)
-            options.AddSessionConfigEntry("session.model_external_initializers_file_folder_path", Path.GetDirectoryName(Path.GetFullPath(onnxPath))!);
-        return Open(modelId, onnxPath, () => modelBytes is null ? new InferenceSession(onnxPath, options) : new InferenceSession(modelBytes, options));
+        options.AddSessionConfigEntry("session.model_external_initializers_file_folder_path", Path.GetDirectoryName(Path.GetFullPath(onnxPath))!);
+        return Open(modelId, onnxPath, () => new InferenceSession(modelBytes, options));
     }
 
     /// <summary>A file ONNX Runtime cannot read becomes a <see cref="ModelLoadException"/>; running out of device memory stays that.</summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Livepeer.Runner.Core.Models;
+using Livepeer.Runner.Pipelines.Diffusion.Lora;
 using Livepeer.Runner.Pipelines.Media;
 using Livepeer.Runner.Testing;
 using Livepeer.Runner.Tests.Models;
@@ -55,6 +56,12 @@ public sealed class LoraRunner : HubLoraRunner
     /// <summary>A base model used only by the cache test, so its adapter sets are its own.</summary>
     public const string Sd15Evictions = "tiny/sd15-evictions";
 
+    /// <summary>A base model used only by the branch-growth test.</summary>
+    public const string Sd15Growth = "tiny/sd15-growth";
+
+    /// <summary>The UNet module of the sd15 fixture that <c>tiny-lora/sd15-more</c> patches and the fixture LoRA does not.</summary>
+    public const string ExtraModule = "attn1.block.cross.o";
+
     public static string Merged(string fixture, string weight) => $"merged/{fixture}-w{weight}";
 
     private protected override Task PrepareAsync(HubStandIn hub)
@@ -65,6 +72,10 @@ public sealed class LoraRunner : HubLoraRunner
                 hub.Add($"tiny-lora/{fixture}-{naming}", TestPaths.Model("tiny", $"lora-{fixture}", naming));
         }
 
+        var extra = LoraGraph.Read(LoraComponent.Unet, TestPaths.Model("tiny", "sd15", "unet", "model.onnx")).Targets[ExtraModule];
+        hub.Add("tiny-lora/sd15-more", WriteFolder("more", ("pytorch_lora_weights.safetensors", LoraFiles.F32(
+            ($"unet.{ExtraModule}.lora_A.weight", [2, extra.InFeatures], Enumerable.Range(0, 2 * (int)extra.InFeatures).Select(i => MathF.Sin(i) * 0.5f).ToArray()),
+            ($"unet.{ExtraModule}.lora_B.weight", [extra.OutFeatures, 2], Enumerable.Range(0, 2 * (int)extra.OutFeatures).Select(i => MathF.Cos(i) * 0.5f).ToArray())))));
         hub.Add("tiny-lora/broken", WriteFolder("broken", ("pytorch_lora_weights.safetensors", [1, 2, 3, 4, 5, 6, 7, 8, 9])));
         hub.Add("tiny-lora/elsewhere", WriteFolder("elsewhere", ("lora.safetensors", LoraFiles.F32(
             ("unet.down_blocks.0.attentions.0.proj_in.lora_A.weight", [1, 16], new float[16]),
@@ -76,6 +87,7 @@ public sealed class LoraRunner : HubLoraRunner
     {
         yield return new { pipeline = "text-to-image", model_id = Sd15, warm = false, path = TestPaths.Model("tiny", "sd15") };
         yield return new { pipeline = "text-to-image", model_id = Sd15Evictions, warm = false, path = TestPaths.Model("tiny", "sd15") };
+        yield return new { pipeline = "text-to-image", model_id = Sd15Growth, warm = false, path = TestPaths.Model("tiny", "sd15") };
         yield return new { pipeline = "text-to-image", model_id = Sdxl, warm = false, path = TestPaths.Model("tiny", "sdxl") };
         yield return new { pipeline = "image-to-image", model_id = Sd15, warm = false, path = TestPaths.Model("tiny", "sd15") };
         foreach (var fixture in new[] { "sd15", "sdxl" })
@@ -182,30 +194,58 @@ public sealed class LoraRouteTests(LoraRunner runner) : IClassFixture<LoraRunner
     }
 
     [Fact]
-    public async Task AdapterSets_AreCachedUpToTwelve_WithTheirMemoryInTheLedger()
+    public async Task AdapterSets_AreCachedUpToTwelve_SharingOneCopyOfTheBaseWeights()
     {
         var manager = runner.Host.Services.GetRequiredService<ModelManager>();
         long Footprint() => manager.Snapshot().Models.Single(m => m.ModelId == LoraRunner.Sd15Evictions && m.Pipeline == "text-to-image").FootprintBytes;
         string Loras(int i) => $$"""{"tiny-lora/sd15-peft": {{(0.1 * (i + 1)).ToString("0.0", CultureInfo.InvariantCulture)}}}""";
+        var graphs = LoraGraph.ReadFolder(TestPaths.Model("tiny", "sd15"));
+        var branchBytes = graphs[LoraComponent.Unet].WeightBytes + graphs[LoraComponent.TextEncoder].WeightBytes;
 
         await ImageAsync(TextToImage(LoraRunner.Sd15Evictions, ""));
         var baseBytes = Footprint();
         var firstBefore = await ImageAsync(TextToImage(LoraRunner.Sd15Evictions, Loras(0)));
-        var setBytes = Footprint() - baseBytes;
-        Assert.True(setBytes > 0, "an adapter set's sessions are charged to the model");
+        var setBytes = Footprint() - baseBytes - branchBytes;
+        // The first set opens the UNet's and text encoder's branch sessions (their weights once); a set is its factors.
+        Assert.True(setBytes > 0, "an adapter set's factors are charged to the model");
+        Assert.True(setBytes * 20 < branchBytes, $"a set ({setBytes} B) holds no copy of the base weights ({branchBytes} B)");
 
         for (var i = 1; i < 12; i++)
             await ImageAsync(TextToImage(LoraRunner.Sd15Evictions, Loras(i)));
-        Assert.Equal(baseBytes + (12 * setBytes), Footprint());
+        Assert.Equal(baseBytes + branchBytes + (12 * setBytes), Footprint());
 
         var thirteenth = await ImageAsync(TextToImage(LoraRunner.Sd15Evictions, Loras(12)));
-        Assert.Equal(baseBytes + (12 * setBytes), Footprint());
+        Assert.Equal(baseBytes + branchBytes + (12 * setBytes), Footprint());
 
         // The first set was evicted: asking again rebuilds it (evicting the next oldest) and gives the same image.
         var first = await ImageAsync(TextToImage(LoraRunner.Sd15Evictions, Loras(0)));
-        Assert.Equal(baseBytes + (12 * setBytes), Footprint());
+        Assert.Equal(baseBytes + branchBytes + (12 * setBytes), Footprint());
         Assert.NotEqual(thirteenth.Pixels, first.Pixels);
         Assert.Equal(firstBefore.Pixels, first.Pixels);
+    }
+
+    [Fact]
+    public async Task AnAdapterOnMoreModules_ReopensTheBranchSessionOnce_AndEarlierSetsKeepTheirImages()
+    {
+        var manager = runner.Host.Services.GetRequiredService<ModelManager>();
+        long Footprint() => manager.Snapshot().Models.Single(m => m.ModelId == LoraRunner.Sd15Growth && m.Pipeline == "text-to-image").FootprintBytes;
+        var unetBytes = LoraGraph.ReadFolder(TestPaths.Model("tiny", "sd15"))[LoraComponent.Unet].WeightBytes;
+        const string Fixture = """{"tiny-lora/sd15-peft": 1}""";
+
+        var fixtureOnly = await ImageAsync(TextToImage(LoraRunner.Sd15Growth, Fixture));
+        var withFixture = Footprint();
+        // sd15-more patches a UNet module the fixture LoRA does not: the UNet's branch session is reopened with both.
+        var more = await ImageAsync(TextToImage(LoraRunner.Sd15Growth, """{"tiny-lora/sd15-more": 1}"""));
+        var both = await ImageAsync(TextToImage(LoraRunner.Sd15Growth, """{"tiny-lora/sd15-peft": 1, "tiny-lora/sd15-more": 1}"""));
+        var grown = Footprint();
+        var again = await ImageAsync(TextToImage(LoraRunner.Sd15Growth, Fixture));
+
+        AssertSame(fixtureOnly, again);
+        Assert.True(ImageMetrics.Psnr(fixtureOnly.Pixels, more.Pixels) < 40, "sd15-more should change the image");
+        Assert.NotEqual(fixtureOnly.Pixels, both.Pixels); // two adapters add both updates
+        Assert.NotEqual(more.Pixels, both.Pixels);
+        Assert.True(grown - withFixture < unetBytes / 20, $"two more sets cost {grown - withFixture} B: the reopened session replaced the first ({unetBytes} B), not added to it");
+        Assert.Equal(grown, Footprint());
     }
 
     [Fact]

@@ -23,14 +23,17 @@ public sealed class ClipTextEncoder : IDisposable
     /// <summary>The pooled output: optimum's <c>pooler_output</c>, Black Forest Labs' <c>pooled_embeddings</c>.</summary>
     internal static readonly string[] PoolerOutputs = ["pooler_output", "pooled_embeddings"];
     private readonly InferenceSession _session;
+    private readonly SessionInputs _adapter;
     private readonly bool _int32Ids;
     private readonly string? _penultimate;
     private readonly bool _hasTextEmbeds;
     private readonly string? _pooler;
 
-    public ClipTextEncoder(string modelId, InferenceSession session, ClipTokenizer tokenizer)
+    /// <param name="adapter">A LoRA adapter set's inputs when <paramref name="session"/> carries its branches; none otherwise.</param>
+    public ClipTextEncoder(string modelId, InferenceSession session, ClipTokenizer tokenizer, SessionInputs? adapter = null)
     {
         _session = session;
+        _adapter = adapter ?? SessionInputs.None;
         Tokenizer = tokenizer;
         if (!session.InputMetadata.TryGetValue(InputIds, out var ids))
             throw new ModelLoadException(modelId, $"The text encoder of {modelId} has no '{InputIds}' input.");
@@ -75,7 +78,7 @@ public sealed class ClipTextEncoder : IDisposable
             ? OrtValue.CreateTensorValueFromMemory(ids, shape)
             : OrtValue.CreateTensorValueFromMemory(Array.ConvertAll(ids, i => (long)i), shape);
         string[] outputs = pooled ? [hiddenName, "text_embeds"] : [hiddenName];
-        using var results = OnnxRun.Run(_session, [InputIds], [input], outputs, cancellationToken);
+        using var results = OnnxRun.Run(_session, [InputIds, .. _adapter.Names], [input, .. _adapter.Values], outputs, cancellationToken);
         var hiddenShape = results[0].GetTensorTypeAndShape().Shape;
         var hidden = FloatTensor.ToArray(results[0]);
         var pooledValues = pooled ? FloatTensor.ToArray(results[1]) : null;

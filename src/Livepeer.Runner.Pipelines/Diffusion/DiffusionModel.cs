@@ -85,12 +85,12 @@ public sealed class DiffusionModel : IDisposable, ILoraTarget
     /// <summary>The LoRA adapter sets built on this model (<see cref="LoraSets"/>), disposed with it.</summary>
     public LoraSets Loras { get; private init; } = null!;
 
-    /// <summary>This model with a LoRA adapter set's text encoders and UNet in place of those it patched.</summary>
-    public ILoraTarget WithSessions(IReadOnlyDictionary<LoraComponent, InferenceSession> patched)
+    /// <summary>This model with a LoRA adapter set's branch sessions for the text encoders and UNet it patches.</summary>
+    public ILoraTarget WithSessions(IReadOnlyDictionary<LoraComponent, LoraSession> patched)
     {
-        var textEncoder = patched.TryGetValue(LoraComponent.TextEncoder, out var te) ? new ClipTextEncoder(ModelId, te, TextEncoder.Tokenizer) : TextEncoder;
-        var textEncoder2 = patched.TryGetValue(LoraComponent.TextEncoder2, out var te2) ? new ClipTextEncoder(ModelId, te2, TextEncoder2!.Tokenizer) : TextEncoder2;
-        var unet = patched.TryGetValue(LoraComponent.Unet, out var u) ? new UnetModel(ModelId, u) : Unet;
+        var textEncoder = patched.TryGetValue(LoraComponent.TextEncoder, out var te) ? new ClipTextEncoder(ModelId, te.Session, TextEncoder.Tokenizer, te.Inputs) : TextEncoder;
+        var textEncoder2 = patched.TryGetValue(LoraComponent.TextEncoder2, out var te2) ? new ClipTextEncoder(ModelId, te2.Session, TextEncoder2!.Tokenizer, te2.Inputs) : TextEncoder2;
+        var unet = patched.TryGetValue(LoraComponent.Unet, out var u) ? new UnetModel(ModelId, u.Session, u.Inputs) : Unet;
         return new DiffusionModel(ModelId, Family, textEncoder, textEncoder2, unet, Vae, SchedulerConfig, ForceZerosForEmptyPrompt, Upscaler, SafetyChecker, Sizing) { Loras = Loras };
     }
 

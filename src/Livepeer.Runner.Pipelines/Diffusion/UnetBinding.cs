@@ -31,6 +31,7 @@ public sealed class UnetBinding : IDisposable
         _io = new OnnxBinding(unet.Session);
         try
         {
+            unet.Adapter.BindTo(_io);
             long[] Latents(int channels) => unet.IsVideo ? [batch, frames, channels, height, width] : [batch, channels, height, width];
             _sample = new FloatTensor(Latents(unet.InChannels), unet.InputType(UnetModel.Sample));
             // A vector timestep is given once per batch row; a rank-0 one is a scalar (MODEL-FORMATS §1.2).

@@ -22,10 +22,12 @@ public sealed class UnetModel : IDisposable
     internal const string ClassLabels = "class_labels";
     internal const string AddedTimeIds = "added_time_ids";
 
-    public UnetModel(string modelId, InferenceSession session)
+    /// <param name="adapter">A LoRA adapter set's inputs when <paramref name="session"/> carries its branches; none otherwise.</param>
+    public UnetModel(string modelId, InferenceSession session, SessionInputs? adapter = null)
     {
         Session = session;
-        var inputs = session.InputMetadata;
+        Adapter = adapter ?? SessionInputs.None;
+        IReadOnlyDictionary<string, NodeMetadata> inputs = session.InputMetadata.Where(i => !Adapter.Contains(i.Key)).ToDictionary();
         foreach (var required in new[] { Sample, Timestep, EncoderHiddenStates })
         {
             if (!inputs.ContainsKey(required))
@@ -78,6 +80,9 @@ public sealed class UnetModel : IDisposable
     }
 
     internal InferenceSession Session { get; }
+
+    /// <summary>What the session takes beside the UNet's own inputs on every run (a LoRA adapter set's weights).</summary>
+    internal SessionInputs Adapter { get; }
 
     /// <summary>The noise prediction, the graph's first output (<c>out_sample</c> in optimum exports).</summary>
     internal string OutputName { get; }

@@ -44,6 +44,13 @@ internal sealed class ProtobufStream(Stream stream)
         throw new InvalidDataException("a protobuf varint longer than 10 bytes");
     }
 
+    public uint ReadFixed32()
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        stream.ReadExactly(bytes);
+        return System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes);
+    }
+
     /// <summary>The end position of the length-delimited field whose length comes next.</summary>
     public long MessageEnd(long limit)
     {

@@ -1,11 +1,9 @@
-using Microsoft.ML.OnnxRuntime;
-
 namespace Livepeer.Runner.Pipelines.Diffusion.Lora;
 
 /// <summary>
 /// A loaded diffusion model LoRA adapter sets patch: a UNet model (<see cref="DiffusionModel"/>) or a Flux/SD3 one
 /// (<see cref="Transformers.TransformerDiffusionModel"/>). Its folder's component graphs are read for their modules;
-/// a set is the model with some components' sessions replaced by patched ones.
+/// a set runs on the model with some components' sessions replaced by their LoRA branch sessions fed the set's factors.
 /// </summary>
 public interface ILoraTarget
 {
@@ -16,7 +14,7 @@ public interface ILoraTarget
 
     /// <summary>
     /// This model with <paramref name="patched"/> in place of those components' sessions; every other part, and
-    /// <see cref="Loras"/>, shared. The result is never disposed itself: the sessions stay the set's, the rest the base's.
+    /// <see cref="Loras"/>, shared. The result is never disposed itself: its sessions and inputs stay their owners'.
     /// </summary>
-    ILoraTarget WithSessions(IReadOnlyDictionary<LoraComponent, InferenceSession> patched);
+    ILoraTarget WithSessions(IReadOnlyDictionary<LoraComponent, LoraSession> patched);
 }

@@ -12,8 +12,21 @@ public enum WeightLayout
     Transposed,
 }
 
-/// <summary>The initializer that holds one module's weight, and its layout.</summary>
-public sealed record LoraTarget(string ModulePath, GraphInitializer Weight, WeightLayout Layout);
+/// <summary>The node (MatMul, Gemm or Conv) that applies one module's weight, the initializer holding it, and its layout.</summary>
+public sealed record LoraTarget(string ModulePath, string NodeName, GraphInitializer Weight, WeightLayout Layout)
+{
+    /// <summary>Whether the module is a conv (a 4-D <c>[out, in, kh, kw]</c> weight) rather than a linear one.</summary>
+    public bool IsConv => Weight.Dims.Count == 4;
+
+    /// <summary>The module's output features (a conv's output channels).</summary>
+    public long OutFeatures => Layout == WeightLayout.Transposed ? Weight.Dims[1] : Weight.Dims[0];
+
+    /// <summary>The module's input features (a conv's input channels).</summary>
+    public long InFeatures => Layout == WeightLayout.Transposed ? Weight.Dims[0] : Weight.Dims[1];
+
+    /// <summary>A conv's kernel area kh·kw; 1 for a linear module.</summary>
+    public long KernelArea => IsConv ? Weight.Dims[2] * Weight.Dims[3] : 1;
+}
 
 /// <summary>
 /// One component graph's patchable modules (a UNet's, a text encoder's): each MatMul, Gemm or Conv node whose weight
@@ -39,7 +52,7 @@ public sealed class LoraGraph
     /// <summary>The patchable modules by dotted module path. A path two different weights claim is left out.</summary>
     public IReadOnlyDictionary<string, LoraTarget> Targets { get; }
 
-    /// <summary>The bytes of all its initializers: what one more session of this graph holds.</summary>
+    /// <summary>The bytes of all its initializers: what one more session of this graph holds (the LoRA branches' session).</summary>
     public long WeightBytes { get; }
 
     private static readonly (LoraComponent Component, string Folder)[] ComponentFolders =
@@ -124,9 +137,9 @@ public sealed class LoraGraph
             return null;
         return node.OpType switch
         {
-            "MatMul" when weight.Dims.Count == 2 => new LoraTarget(path, weight, WeightLayout.Transposed),
-            "Gemm" when weight.Dims.Count == 2 => new LoraTarget(path, weight, node.TransB != 0 ? WeightLayout.AsTorch : WeightLayout.Transposed),
-            "Conv" when weight.Dims.Count == 4 => new LoraTarget(path, weight, WeightLayout.AsTorch),
+            "MatMul" when weight.Dims.Count == 2 => new LoraTarget(path, node.Name, weight, WeightLayout.Transposed),
+            "Gemm" when weight.Dims.Count == 2 => new LoraTarget(path, node.Name, weight, node.TransB != 0 ? WeightLayout.AsTorch : WeightLayout.Transposed),
+            "Conv" when weight.Dims.Count == 4 => new LoraTarget(path, node.Name, weight, WeightLayout.AsTorch),
             _ => null,
         };
     }

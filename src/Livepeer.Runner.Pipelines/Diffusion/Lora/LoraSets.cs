@@ -7,11 +7,13 @@ namespace Livepeer.Runner.Pipelines.Diffusion.Lora;
 
 /// <summary>
 /// One loaded model's LoRA state: its component graphs' patchable modules (read once, on the first LoRA request), the
-/// adapters read against them, and the adapter sets built from them, keyed by (adapter file, weight) of the adapters
-/// at a weight above 0 — those at 0 add nothing, as ai-runner sets every loaded adapter a request does not name to 0.
-/// At most <see cref="MaxCached"/> sets and adapters are kept, the least recently used going first; a set's memory
-/// is added to the model's ledger entry while it is kept (<see cref="ModelLease.TryCharge"/>). Called under the model's
-/// lease, so a build is part of its request's turn: the requests behind it wait as the queue rules say, no longer.
+/// adapters read against them, the adapter sets built from them — keyed by (adapter file, weight) of the adapters at a
+/// weight above 0; those at 0 add nothing, as ai-runner sets every loaded adapter a request does not name to 0 — and
+/// one branch session per patched component (<see cref="LoraBranches"/>) that every set runs on. At most
+/// <see cref="MaxCached"/> sets and adapters are kept, the least recently used going first. Memory goes to the model's
+/// ledger entry while it is held (<see cref="ModelLease.TryCharge"/>): each branch session its component's weights, once;
+/// each set its factors. Called under the model's lease, so a build is part of its request's turn (no other request
+/// runs on the model meanwhile, so a branch session can be replaced): the requests behind it wait as the queue rules say.
 /// </summary>
 public sealed class LoraSets(string modelId, string folder, OnnxSessionFactory sessions) : IDisposable
 {
@@ -21,13 +23,15 @@ public sealed class LoraSets(string modelId, string folder, OnnxSessionFactory s
     private readonly Lock _gate = new();
     private readonly LinkedList<(string Key, LoraSet Set)> _sets = new();
     private readonly LinkedList<(string Path, LoraAdapter Adapter)> _adapters = new();
+    private readonly Dictionary<LoraComponent, LoraBranches> _branches = [];
     private IReadOnlyDictionary<LoraComponent, LoraGraph>? _graphs;
     private LoraModuleIndex? _index;
 
     /// <summary>
     /// The model to generate with for <paramref name="requested"/>: <paramref name="model"/> itself when no adapter has a
-    /// weight above 0, else the cached or newly built set's. Every requested adapter is read and checked against the
-    /// base model, weight 0 included. Errors are <see cref="LoraException"/>s with the contract's messages.
+    /// weight above 0, else the model on its branch sessions fed the cached or newly built set. Every requested adapter is
+    /// read and checked against the base model, weight 0 included. Errors are <see cref="LoraException"/>s with the
+    /// contract's messages.
     /// </summary>
     public TModel Apply<TModel>(TModel model, IReadOnlyList<RequestedLora> requested, ModelLease lease, CancellationToken cancellationToken)
         where TModel : class, ILoraTarget
@@ -41,54 +45,126 @@ public sealed class LoraSets(string modelId, string folder, OnnxSessionFactory s
             if (active.Count == 0)
                 return model;
 
-            var key = string.Join('\n', active.Select(a => $"{a.Request.FilePath}\t{a.Request.Weight.ToString("R", CultureInfo.InvariantCulture)}"));
-            for (var node = _sets.First; node is not null; node = node.Next)
-            {
-                if (node.Value.Key != key)
-                    continue;
-                _sets.Remove(node);
-                _sets.AddFirst(node);
-                return (TModel)node.Value.Set.Model;
-            }
-
-            var weighted = active.Select(a => new WeightedAdapter(a.Adapter, (float)a.Request.Weight)).ToList();
             var first = active[0].Request.Repo;
-            while (_sets.Count >= MaxCached)
-                EvictOldest(lease);
-            var bytes = LoraSet.EstimateBytes(Graphs(), weighted);
-            while (!lease.TryCharge(bytes))
-            {
-                if (_sets.Count == 0)
-                    throw new LoraException($"Unable to load LoRas for adapter '{first}'.");
-                EvictOldest(lease);
-            }
-
+            var key = string.Join('\n', active.Select(a => $"{a.Request.FilePath}\t{a.Request.Weight.ToString("R", CultureInfo.InvariantCulture)}"));
+            var set = Cached(key) ?? Build(key, active.Select(a => new WeightedAdapter(a.Adapter, (float)a.Request.Weight)).ToList(), first, lease, cancellationToken);
             try
             {
-                var set = LoraSet.Build(model, Graphs(), weighted, sessions, cancellationToken);
-                _sets.AddFirst((key, set));
-                return (TModel)set.Model;
+                var patched = set.Components.ToDictionary(c => c, c => Branches(c, set, first, lease).For(set));
+                return (TModel)model.WithSessions(patched);
             }
             catch (Exception e)
             {
-                lease.Refund(bytes);
+                if (e is LoraMismatchException)
+                    Forget(set, lease); // a module its branch cannot carry: the set can never run
                 throw e switch
                 {
                     LoraMismatchException => Incompatible(),
-                    OperationCanceledException => e,
-                    SafetensorsFormatException or OnnxRuntimeException or Core.Errors.ModelLoadException or IOException => Unloadable(first),
+                    OnnxRuntimeException or Core.Errors.ModelLoadException or IOException or InvalidDataException => Unloadable(first),
                     _ => e,
                 };
             }
         }
     }
 
-    private void EvictOldest(ModelLease lease)
+    private LoraSet? Cached(string key)
     {
-        var (_, set) = _sets.Last!.Value;
-        _sets.RemoveLast();
-        set.Dispose();
-        lease.Refund(set.Bytes);
+        for (var node = _sets.First; node is not null; node = node.Next)
+        {
+            if (node.Value.Key != key)
+                continue;
+            _sets.Remove(node);
+            _sets.AddFirst(node);
+            return node.Value.Set;
+        }
+
+        return null;
+    }
+
+    /// <summary>Builds the set's factors, charges them (evicting older sets when the ledger is full) and caches the set first.</summary>
+    private LoraSet Build(string key, IReadOnlyList<WeightedAdapter> weighted, string first, ModelLease lease, CancellationToken cancellationToken)
+    {
+        LoraSet set;
+        try
+        {
+            set = LoraSet.Build(Graphs(), weighted, cancellationToken);
+        }
+        catch (LoraMismatchException)
+        {
+            throw Incompatible();
+        }
+
+        while (_sets.Count >= MaxCached)
+            EvictOldest(lease);
+        while (!lease.TryCharge(set.Bytes))
+        {
+            if (_sets.Count == 0)
+            {
+                set.Dispose();
+                throw Unloadable(first);
+            }
+
+            EvictOldest(lease);
+        }
+
+        _sets.AddFirst((key, set));
+        return set;
+    }
+
+    /// <summary>
+    /// <paramref name="component"/>'s branch session, with a branch for every module <paramref name="set"/> patches: the
+    /// open one, or a new one with the old one's branches and the set's (the old one closed first, its memory refunded,
+    /// then the new one charged, evicting other sets when the ledger is full).
+    /// </summary>
+    private LoraBranches Branches(LoraComponent component, LoraSet set, string first, ModelLease lease)
+    {
+        var needed = set.ModulesOf(component).ToList();
+        _branches.TryGetValue(component, out var open);
+        if (open is not null && open.Covers(needed))
+            return open;
+
+        var modules = needed.Concat(open?.Modules ?? []).ToList();
+        if (open is not null)
+        {
+            _branches.Remove(component);
+            open.Dispose();
+            lease.Refund(open.Bytes);
+        }
+
+        var graph = Graphs()[component];
+        while (!lease.TryCharge(graph.WeightBytes))
+        {
+            if (_sets.Count <= 1)
+                throw Unloadable(first);
+            EvictOldest(lease);
+        }
+
+        try
+        {
+            var branches = LoraBranches.Open(modelId, graph, modules, sessions);
+            _branches[component] = branches;
+            return branches;
+        }
+        catch
+        {
+            lease.Refund(graph.WeightBytes);
+            throw;
+        }
+    }
+
+    private void EvictOldest(ModelLease lease) => Forget(_sets.Last!.Value.Set, lease);
+
+    private void Forget(LoraSet set, ModelLease lease)
+    {
+        for (var node = _sets.First; node is not null; node = node.Next)
+        {
+            if (node.Value.Set != set)
+                continue;
+            _sets.Remove(node);
+            set.Dispose();
+            lease.Refund(set.Bytes);
+            return;
+        }
     }
 
     /// <summary>The adapter in <paramref name="request"/>'s file, read against the base model's modules (kept for later requests).</summary>
@@ -147,6 +223,9 @@ public sealed class LoraSets(string modelId, string folder, OnnxSessionFactory s
             foreach (var (_, set) in _sets)
                 set.Dispose();
             _sets.Clear();
+            foreach (var branches in _branches.Values)
+                branches.Dispose();
+            _branches.Clear();
         }
     }
 }

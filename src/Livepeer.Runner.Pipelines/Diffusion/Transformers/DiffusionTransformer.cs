@@ -32,10 +32,12 @@ public sealed class DiffusionTransformer : IDisposable
     internal const string TextIds = "txt_ids";
     internal const string Guidance = "guidance";
 
-    public DiffusionTransformer(string modelId, InferenceSession session)
+    /// <param name="adapter">A LoRA adapter set's inputs when <paramref name="session"/> carries its branches; none otherwise.</param>
+    public DiffusionTransformer(string modelId, InferenceSession session, SessionInputs? adapter = null)
     {
         Session = session;
-        var inputs = session.InputMetadata;
+        Adapter = adapter ?? SessionInputs.None;
+        IReadOnlyDictionary<string, NodeMetadata> inputs = session.InputMetadata.Where(i => !Adapter.Contains(i.Key)).ToDictionary();
         foreach (var required in new[] { HiddenStates, EncoderHiddenStates, PooledProjections, Timestep })
         {
             if (!inputs.ContainsKey(required))
@@ -89,6 +91,9 @@ public sealed class DiffusionTransformer : IDisposable
     }
 
     internal InferenceSession Session { get; }
+
+    /// <summary>What the session takes beside the transformer's own inputs on every run (a LoRA adapter set's weights).</summary>
+    internal SessionInputs Adapter { get; }
 
     public TransformerFamily Family { get; }
 

@@ -19,14 +19,16 @@ public sealed class T5TextEncoder : IDisposable
     private const string DefaultPad = "<pad>";
 
     private readonly InferenceSession _session;
+    private readonly SessionInputs _adapter;
     private readonly UnigramTokenizer _tokenizer;
     private readonly int _padId;
     private readonly bool _int32Ids;
     private readonly string _output;
 
-    private T5TextEncoder(InferenceSession session, UnigramTokenizer tokenizer, int padId, bool int32Ids, string output)
+    private T5TextEncoder(InferenceSession session, UnigramTokenizer tokenizer, int padId, bool int32Ids, string output, SessionInputs? adapter = null)
     {
         _session = session;
+        _adapter = adapter ?? SessionInputs.None;
         _tokenizer = tokenizer;
         _padId = padId;
         _int32Ids = int32Ids;
@@ -64,8 +66,8 @@ public sealed class T5TextEncoder : IDisposable
     /// <summary>The text length the graph fixes (Black Forest Labs' exports: 256 for schnell, 512 for dev), or null when it is free.</summary>
     public int? FixedLength => _session.InputMetadata[InputIds].Dimensions is [_, > 0 and var length] ? length : null;
 
-    /// <summary>The same encoder on another session of its graph (a LoRA adapter set's); the session stays its owner's.</summary>
-    internal T5TextEncoder WithSession(InferenceSession session) => new(session, _tokenizer, _padId, _int32Ids, _output);
+    /// <summary>The same encoder on a session of its graph with LoRA branches, fed an adapter set's inputs; the session stays its owner's.</summary>
+    internal T5TextEncoder WithSession(InferenceSession session, SessionInputs adapter) => new(session, _tokenizer, _padId, _int32Ids, _output, adapter);
 
     /// <summary>The encoder's hidden states for <paramref name="prompt"/> at exactly <paramref name="length"/> tokens.</summary>
     public TextEmbedding Encode(string prompt, int length, CancellationToken cancellationToken)
@@ -75,7 +77,7 @@ public sealed class T5TextEncoder : IDisposable
         using var input = _int32Ids
             ? OrtValue.CreateTensorValueFromMemory(ids, shape)
             : OrtValue.CreateTensorValueFromMemory(Array.ConvertAll(ids, i => (long)i), shape);
-        using var results = OnnxRun.Run(_session, [InputIds], [input], [_output], cancellationToken);
+        using var results = OnnxRun.Run(_session, [InputIds, .. _adapter.Names], [input, .. _adapter.Values], [_output], cancellationToken);
         var hiddenShape = results[0].GetTensorTypeAndShape().Shape;
         return new TextEmbedding(FloatTensor.ToArray(results[0]), (int)hiddenShape[1], (int)hiddenShape[2], null);
     }

@@ -28,6 +28,7 @@ internal sealed class TransformerBinding : IDisposable
         _io = new OnnxBinding(transformer.Session);
         try
         {
+            transformer.Adapter.BindTo(_io);
             _sample = new FloatTensor(sampleShape, transformer.InputType(DiffusionTransformer.HiddenStates));
             _timestep = new FloatTensor(transformer.TimestepRank == 0 ? [] : [batch], transformer.InputType(DiffusionTransformer.Timestep));
             EncoderHiddenStates = Conditioning(transformer, DiffusionTransformer.EncoderHiddenStates, [batch, sequenceLength, textWidth]);

@@ -64,16 +64,16 @@ public sealed class TransformerDiffusionModel : IDisposable, ILoraTarget
     public LoraSets Loras { get; private init; } = null!;
 
     /// <summary>
-    /// This model with a LoRA adapter set's sessions in place of those it patched: the transformer, CLIP-L, and
+    /// This model with a LoRA adapter set's branch sessions for the parts it patches: the transformer, CLIP-L, and
     /// <c>text_encoder_2</c> (SD3's CLIP-G, Flux's T5).
     /// </summary>
-    public ILoraTarget WithSessions(IReadOnlyDictionary<LoraComponent, InferenceSession> patched)
+    public ILoraTarget WithSessions(IReadOnlyDictionary<LoraComponent, LoraSession> patched)
     {
-        var transformer = patched.TryGetValue(LoraComponent.Transformer, out var t) ? new DiffusionTransformer(ModelId, t) : Transformer;
-        var clip = patched.TryGetValue(LoraComponent.TextEncoder, out var c) ? new ClipTextEncoder(ModelId, c, Clip.Tokenizer) : Clip;
+        var transformer = patched.TryGetValue(LoraComponent.Transformer, out var t) ? new DiffusionTransformer(ModelId, t.Session, t.Inputs) : Transformer;
+        var clip = patched.TryGetValue(LoraComponent.TextEncoder, out var c) ? new ClipTextEncoder(ModelId, c.Session, Clip.Tokenizer, c.Inputs) : Clip;
         var second = patched.TryGetValue(LoraComponent.TextEncoder2, out var s) ? s : null;
-        var clip2 = second is not null && Clip2 is not null ? new ClipTextEncoder(ModelId, second, Clip2.Tokenizer) : Clip2;
-        var t5 = second is not null && Clip2 is null ? T5!.WithSession(second) : T5;
+        var clip2 = second is not null && Clip2 is not null ? new ClipTextEncoder(ModelId, second.Session, Clip2.Tokenizer, second.Inputs) : Clip2;
+        var t5 = second is not null && Clip2 is null ? T5!.WithSession(second.Session, second.Inputs) : T5;
         return new TransformerDiffusionModel(ModelId, transformer, clip, clip2, t5, Vae, SchedulerConfig, AttentionHeads) { Loras = Loras };
     }
 
