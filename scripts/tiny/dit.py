@@ -251,6 +251,178 @@ class FluxTransformer(nn.Module):
         return self.norm_out(x[:, txt.shape[1]:], temb)
 
 
+# ------------------------------------------------------------------ Flux with diffusers' module names
+
+NAMED_INNER, NAMED_AXES = 8, (2, 2, 4)  # one head of 8
+
+
+def _linear_list(*layers):
+    """A ModuleList whose children sit at diffusers' indices (to_out.0, net.0 / net.2: a weightless Identity between)."""
+    return nn.ModuleList(layers)
+
+
+# Every module below is called through its own forward, as diffusers calls them, so the exported node names keep
+# the full module scopes (/transformer_blocks.0/attn/to_q/MatMul) an optimum export of the real model has.
+
+class _Gelu(nn.Module):
+    """diffusers' GELU activation module: its projection is `proj`."""
+
+    def __init__(self, d_in, d_out):
+        super().__init__()
+        self.proj = nn.Linear(d_in, d_out)
+
+    def forward(self, x):
+        return F.gelu(self.proj(x), approximate="tanh")
+
+
+class _FeedForward(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = _linear_list(_Gelu(NAMED_INNER, 4 * NAMED_INNER), nn.Identity(), nn.Linear(4 * NAMED_INNER, NAMED_INNER))
+
+    def forward(self, x):
+        return self.net[2](self.net[0](x))
+
+
+class _Embedding(nn.Module):
+    def __init__(self, d_in, d_out):
+        super().__init__()
+        self.linear_1, self.linear_2 = nn.Linear(d_in, d_out), nn.Linear(d_out, d_out)
+
+    def forward(self, x):
+        return self.linear_2(F.silu(self.linear_1(x)))
+
+
+class _TimeTextEmbedding(nn.Module):
+    def __init__(self, d_pooled):
+        super().__init__()
+        self.timestep_embedder = _Embedding(FREQ, NAMED_INNER)
+        self.text_embedder = _Embedding(d_pooled, NAMED_INNER)
+
+    def forward(self, timestep, pooled):
+        return self.timestep_embedder(timestep_embedding(timestep * 1000.0, FREQ)) + self.text_embedder(pooled)
+
+
+class _AdaNorm(nn.Module):
+    """AdaLayerNormZero / AdaLayerNormContinuous's `linear`: the modulation chunks from temb."""
+
+    def __init__(self, chunks):
+        super().__init__()
+        self.chunks = chunks
+        self.linear = nn.Linear(NAMED_INNER, chunks * NAMED_INNER)
+
+    def forward(self, temb):
+        return self.linear(F.silu(temb)).unsqueeze(1).chunk(self.chunks, dim=-1)
+
+
+class _Attention(nn.Module):
+    """Flux's Attention: to_q/k/v (and add_*_proj, to_out.0, to_add_out for the joint blocks), RoPE on q and k."""
+
+    def __init__(self, joint):
+        super().__init__()
+        w = NAMED_INNER
+        self.to_q, self.to_k, self.to_v = nn.Linear(w, w), nn.Linear(w, w), nn.Linear(w, w)
+        if joint:
+            self.add_q_proj, self.add_k_proj, self.add_v_proj = nn.Linear(w, w), nn.Linear(w, w), nn.Linear(w, w)
+            self.to_out = _linear_list(nn.Linear(w, w))
+            self.to_add_out = nn.Linear(w, w)
+
+    def forward(self, x, rope, context=None):
+        heads = NAMED_INNER // 8
+        q, k, v = self.to_q(x), self.to_k(x), self.to_v(x)
+        if context is not None:
+            q = torch.cat([self.add_q_proj(context), q], dim=1)
+            k = torch.cat([self.add_k_proj(context), k], dim=1)
+            v = torch.cat([self.add_v_proj(context), v], dim=1)
+        q, k, v = split_heads(q, heads), split_heads(k, heads), split_heads(v, heads)
+        a = merge_heads(attend(rotate(q, *rope), rotate(k, *rope), v))
+        if context is None:
+            return a
+        n = context.shape[1]
+        return self.to_out[0](a[:, n:]), self.to_add_out(a[:, :n])
+
+
+class _NamedJointBlock(nn.Module):
+    """FluxTransformerBlock's parameters under diffusers' names: norm1(_context).linear, attn, ff, ff_context."""
+
+    def __init__(self):
+        super().__init__()
+        self.norm1, self.norm1_context = _AdaNorm(6), _AdaNorm(6)
+        self.attn = _Attention(joint=True)
+        self.ff, self.ff_context = _FeedForward(), _FeedForward()
+
+    def forward(self, img, txt, temb, rope):
+        s1, c1, g1, s2, c2, g2 = self.norm1(temb)
+        t1, d1, h1, t2, d2, h2 = self.norm1_context(temb)
+        img_attn, txt_attn = self.attn(modulate(img, s1, c1), rope, context=modulate(txt, t1, d1))
+        img = img + g1 * img_attn
+        txt = txt + h1 * txt_attn
+        img = img + g2 * self.ff(modulate(img, s2, c2))
+        txt = txt + h2 * self.ff_context(modulate(txt, t2, d2))
+        return img, txt
+
+
+class _NamedSingleBlock(nn.Module):
+    """FluxSingleTransformerBlock under diffusers' names: norm.linear, attn.to_q/k/v, proj_mlp, proj_out."""
+
+    def __init__(self):
+        super().__init__()
+        self.norm = _AdaNorm(3)
+        self.attn = _Attention(joint=False)
+        self.proj_mlp = nn.Linear(NAMED_INNER, 4 * NAMED_INNER)
+        self.proj_out = nn.Linear(5 * NAMED_INNER, NAMED_INNER)
+
+    def forward(self, x, temb, rope):
+        shift, scale, gate = self.norm(temb)
+        h = modulate(x, shift, scale)
+        return x + gate * self.proj_out(torch.cat([self.attn(h, rope), F.gelu(self.proj_mlp(h), approximate="tanh")], dim=-1))
+
+
+class _NormOut(nn.Module):
+    """AdaLayerNormContinuous: `linear` gives (scale, shift), diffusers' order (Black Forest Labs' is shift, scale)."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(NAMED_INNER, 2 * NAMED_INNER)
+
+    def forward(self, x, temb):
+        scale, shift = self.linear(F.silu(temb)).unsqueeze(1).chunk(2, dim=-1)
+        return modulate(x, shift, scale)
+
+
+class NamedFluxTransformer(nn.Module):
+    """FluxTransformer2DModel's interface and parameter names (x_embedder, context_embedder, time_text_embed,
+    transformer_blocks, single_transformer_blocks, norm_out, proj_out), one block of each kind: what a LoRA in
+    kohya's names for Black Forest Labs' modules (lora_unet_double_blocks_0_img_attn_qkv …) maps onto."""
+
+    def __init__(self, d_t5, d_pooled):
+        super().__init__()
+        self.x_embedder, self.context_embedder = nn.Linear(64, NAMED_INNER), nn.Linear(d_t5, NAMED_INNER)
+        self.time_text_embed = _TimeTextEmbedding(d_pooled)
+        self.transformer_blocks = nn.ModuleList([_NamedJointBlock()])
+        self.single_transformer_blocks = nn.ModuleList([_NamedSingleBlock()])
+        self.norm_out = _NormOut()
+        self.proj_out = nn.Linear(NAMED_INNER, 64)
+
+    @staticmethod
+    def rope(ids):
+        pos = ids.to(torch.float32)
+        cos, sin = [], []
+        for axis, dim in enumerate(NAMED_AXES):
+            angles = pos[:, axis:axis + 1] * (1.0 / (10000.0 ** (torch.arange(0, dim, 2, dtype=torch.float32) / dim)))
+            cos.append(torch.cos(angles))
+            sin.append(torch.sin(angles))
+        return torch.cat(cos, dim=-1), torch.cat(sin, dim=-1)
+
+    def forward(self, hidden_states, encoder_hidden_states, pooled_projections, timestep, img_ids, txt_ids):
+        temb = self.time_text_embed(timestep, pooled_projections)
+        img, txt = self.x_embedder(hidden_states), self.context_embedder(encoder_hidden_states)
+        rope = self.rope(torch.cat([txt_ids, img_ids], dim=0))
+        img, txt = self.transformer_blocks[0](img, txt, temb, rope)
+        x = self.single_transformer_blocks[0](torch.cat([txt, img], dim=1), temb, rope)
+        return self.proj_out(self.norm_out(x[:, txt.shape[1]:], temb))
+
+
 def flux_ids(rows, columns, text):
     """img_ids rows (0, y, x) on the packed grid and all-zero txt_ids, int64 as optimum's dummy generator makes them."""
     y = torch.arange(rows).repeat_interleave(columns)
@@ -259,8 +431,10 @@ def flux_ids(rows, columns, text):
     return img, torch.zeros(text, 3, dtype=torch.int64)
 
 
-def export_flux_transformer(root, d_t5, d_pooled, guidance):
-    module = sharpen(FluxTransformer(d_t5, d_pooled, guidance))
+def export_flux_transformer(root, d_t5, d_pooled, guidance, module=None):
+    """The Flux transformer graph and config.json; `module` replaces the fixture's own (NamedFluxTransformer)."""
+    named = module is not None
+    module = module or sharpen(FluxTransformer(d_t5, d_pooled, guidance))
 
     def inputs(b, rows, columns, s):
         img_ids, txt_ids = flux_ids(rows, columns, s)
@@ -280,8 +454,9 @@ def export_flux_transformer(root, d_t5, d_pooled, guidance):
                   ["out_hidden_states"], axes, cases=[inputs(2, 3, 4, 9)])
     common.write_json(os.path.join(root, "transformer", "config.json"), {
         "_class_name": "FluxTransformer2DModel", "_diffusers_version": "0.30.0.dev0",
-        "attention_head_dim": INNER // HEADS, "axes_dims_rope": list(AXES), "guidance_embeds": guidance,
-        "in_channels": 64, "joint_attention_dim": d_t5, "num_attention_heads": HEADS, "num_layers": 1,
+        "attention_head_dim": 8 if named else INNER // HEADS, "axes_dims_rope": list(NAMED_AXES if named else AXES),
+        "guidance_embeds": guidance, "in_channels": 64, "joint_attention_dim": d_t5,
+        "num_attention_heads": NAMED_INNER // 8 if named else HEADS, "num_layers": 1,
         "num_single_layers": 1, "patch_size": 1, "pooled_projection_dim": d_pooled})
 
 

@@ -14,6 +14,7 @@ the merge is applied to each module just before its export, and the adapter's te
 their own, so the global random stream (and with it every other weight) is what the base fixture gets.
 """
 
+import copy
 import json
 import os
 import shutil
@@ -171,9 +172,65 @@ def lora_fixture(root, base, build, targets, seed, kohya=True):
         write_safetensors(os.path.join(root, "kohya", "tiny_lora.safetensors"), _kohya(adapter, KOHYA_PREFIX[base]))
 
 
+# Kohya's names for Black Forest Labs' Flux modules (sd-scripts' Flux LoRAs), each with the diffusers modules it covers,
+# as diffusers' _convert_kohya_flux_lora_to_diffusers maps them: a fused projection's update is split by rows over its
+# modules (q, k, v; the single block's linear1 also proj_mlp), and the final layer's (shift, scale) rows are swapped
+# into diffusers' (scale, shift) order.
+KOHYA_FLUX = {
+    "double_blocks_0_img_attn_qkv": ["transformer_blocks.0.attn.to_q", "transformer_blocks.0.attn.to_k", "transformer_blocks.0.attn.to_v"],
+    "double_blocks_0_txt_attn_qkv": ["transformer_blocks.0.attn.add_q_proj", "transformer_blocks.0.attn.add_k_proj",
+                                     "transformer_blocks.0.attn.add_v_proj"],
+    "double_blocks_0_img_attn_proj": ["transformer_blocks.0.attn.to_out.0"],
+    "double_blocks_0_txt_mlp_0": ["transformer_blocks.0.ff_context.net.0.proj"],
+    "double_blocks_0_img_mod_lin": ["transformer_blocks.0.norm1.linear"],
+    "single_blocks_0_linear1": ["single_transformer_blocks.0.attn.to_q", "single_transformer_blocks.0.attn.to_k",
+                                "single_transformer_blocks.0.attn.to_v", "single_transformer_blocks.0.proj_mlp"],
+    "single_blocks_0_linear2": ["single_transformer_blocks.0.proj_out"],
+    "single_blocks_0_modulation_lin": ["single_transformer_blocks.0.norm.linear"],
+    "final_layer_adaLN_modulation_1": ["norm_out.linear"],
+    "txt_in": ["context_embedder"],
+}
+
+
+def lora_flux_kohya(root):
+    """A Flux transformer with diffusers' module names (dit.NamedFluxTransformer, flux-schnell's text widths, so the
+    flux-schnell folder takes it), a LoRA for it in kohya's BFL names, and the transformer with it merged at 1."""
+    common.seed(2140)
+    base = dit.NamedFluxTransformer(24, 16)
+    generator = torch.Generator().manual_seed(2141)
+    alpha = RANK / 2
+    tensors, merged = {}, copy.deepcopy(base)
+    for name, paths in KOHYA_FLUX.items():
+        layers = [_module(merged, path) for path in paths]
+        rows = sum(layer.weight.shape[0] for layer in layers)
+        down = torch.randn((RANK, layers[0].weight.shape[1]), generator=generator) * 0.4
+        up = torch.randn((rows, RANK), generator=generator) * 0.4
+        tensors[f"lora_unet_{name}.lora_down.weight"] = down
+        tensors[f"lora_unet_{name}.lora_up.weight"] = up
+        tensors[f"lora_unet_{name}.alpha"] = torch.tensor(alpha)
+        delta = (alpha / RANK) * (up @ down)
+        if name == "final_layer_adaLN_modulation_1":  # BFL's rows are (shift, scale); diffusers' (scale, shift)
+            shift, scale = delta.chunk(2, dim=0)
+            delta = torch.cat([scale, shift], dim=0)
+        with torch.no_grad():
+            for layer, part in zip(layers, torch.split(delta, [layer.weight.shape[0] for layer in layers], dim=0)):
+                layer.weight += part
+    dit.export_flux_transformer(root, 24, 16, guidance=False, module=base)
+    scratch = tempfile.mkdtemp(prefix="tiny-lora-")
+    try:
+        dit.export_flux_transformer(scratch, 24, 16, guidance=False, module=merged)
+        target = os.path.join(root, "merged-w1", "transformer", "model.onnx")
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copyfile(os.path.join(scratch, "transformer", "model.onnx"), target)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    write_safetensors(os.path.join(root, "kohya", "flux_lora.safetensors"), tensors)
+
+
 FIXTURES = {
     "lora-sd15": lambda root: lora_fixture(root, "sd15", diffusion.sd15, SD15, 2115),
     "lora-sdxl": lambda root: lora_fixture(root, "sdxl", diffusion.sdxl, SDXL, 2120),
     "lora-flux-schnell": lambda root: lora_fixture(root, "flux", lambda r: dit.flux(r, dev=False), FLUX, 2130, kohya=False),
     "lora-sd3": lambda root: lora_fixture(root, "sd3", dit.sd3, SD3, 2135, kohya=False),
+    "lora-flux-kohya": lora_flux_kohya,
 }

@@ -345,7 +345,7 @@ internal static class TinyFixtureSignatures
     });
 
     /// <summary>
-    /// The graphs each LoRA fixture re-exports with its adapter merged (scripts/tiny/lora.py), at both weights: a merged
+    /// The graphs each LoRA fixture re-exports with its adapter merged (scripts/tiny/lora.py), at both weights (and the kohya Flux one's): a merged
     /// graph keeps its base graph's interface (<c>lora-sd15/merged-w1/unet/model.onnx</c> is <c>sd15/unet/model.onnx</c>'s).
     /// </summary>
     private static Dictionary<string, GraphSignature> WithMergedLoraGraphs(Dictionary<string, GraphSignature> graphs)
@@ -366,6 +366,9 @@ internal static class TinyFixtureSignatures
             }
         }
 
+        // lora-flux-kohya's transformer (diffusers' module names) takes flux-schnell's inputs; merged at weight 1 only.
+        graphs["lora-flux-kohya/transformer/model.onnx"] = graphs["flux-schnell/transformer/model.onnx"];
+        graphs["lora-flux-kohya/merged-w1/transformer/model.onnx"] = graphs["flux-schnell/transformer/model.onnx"];
         return graphs;
     }
 

@@ -326,11 +326,15 @@ internal static class LoraFiles
     }
 
     /// <summary>The base fixture's folder with the graphs the generator re-exported with the LoRA merged at <paramref name="weight"/>.</summary>
-    public static string MergedFolder(string root, string fixture, string weight)
+    public static string MergedFolder(string root, string fixture, string weight) =>
+        Assemble(Path.Combine(root, $"{fixture}-w{weight}"), fixture, (TestPaths.Model("tiny", $"lora-{fixture}", $"merged-w{weight}"), ""));
+
+    /// <summary><paramref name="folder"/>: the tiny <paramref name="baseFixture"/>, then each overlay folder's files copied over its part.</summary>
+    public static string Assemble(string folder, string baseFixture, params (string From, string To)[] overlays)
     {
-        var folder = Path.Combine(root, $"{fixture}-w{weight}");
-        Copy(TestPaths.Model("tiny", fixture), folder);
-        Copy(TestPaths.Model("tiny", $"lora-{fixture}", $"merged-w{weight}"), folder);
+        Copy(TestPaths.Model("tiny", baseFixture), folder);
+        foreach (var (from, to) in overlays)
+            Copy(from, Path.Combine(folder, to));
         return folder;
     }
 

@@ -16,6 +16,11 @@ public sealed class TransformerLoraRunner : HubLoraRunner
     public const string Flux = "tiny/flux-schnell";
     public const string Sd3 = "tiny/sd3";
 
+    /// <summary>flux-schnell with lora-flux-kohya's transformer, whose modules have diffusers' names, and the same merged with its kohya LoRA.</summary>
+    public const string FluxKohya = "tiny/flux-kohya";
+
+    public const string FluxKohyaMerged = "merged/flux-kohya-w1";
+
     public static string Base(string fixture) => $"tiny/{fixture}";
 
     public static string Merged(string fixture, string weight) => $"merged/{fixture}-w{weight}";
@@ -25,11 +30,18 @@ public sealed class TransformerLoraRunner : HubLoraRunner
         hub.Add("tiny-lora/flux-schnell-peft", TestPaths.Model("tiny", "lora-flux-schnell", "peft"));
         hub.Add("tiny-lora/sd3-peft", TestPaths.Model("tiny", "lora-sd3", "peft"));
         hub.Add("tiny-lora/sd15-peft", TestPaths.Model("tiny", "lora-sd15", "peft"));
+        hub.Add("tiny-lora/flux-kohya", TestPaths.Model("tiny", "lora-flux-kohya", "kohya"));
         return Task.CompletedTask;
     }
 
     protected override IEnumerable<object> Models()
     {
+        var kohya = TestPaths.Model("tiny", "lora-flux-kohya");
+        var transformer = (Path.Combine(kohya, "transformer"), "transformer");
+        yield return new { pipeline = "text-to-image", model_id = FluxKohya, warm = false,
+            path = LoraFiles.Assemble(Path.Combine(TempFolder, "flux-kohya"), "flux-schnell", transformer) };
+        yield return new { pipeline = "text-to-image", model_id = FluxKohyaMerged, warm = false,
+            path = LoraFiles.Assemble(Path.Combine(TempFolder, "flux-kohya-w1"), "flux-schnell", transformer, (Path.Combine(kohya, "merged-w1"), "")) };
         foreach (var fixture in new[] { "flux-schnell", "sd3" })
         {
             yield return new { pipeline = "text-to-image", model_id = Base(fixture), warm = false, path = TestPaths.Model("tiny", fixture) };
@@ -65,6 +77,18 @@ public sealed class TransformerLoraRouteTests(TransformerLoraRunner runner) : IC
         var withLora = await ImageAsync(TextToImage(baseModel, $$"""{"tiny-lora/{{fixture}}-peft": {{weight}}}"""));
         var merged = await ImageAsync(TextToImage(TransformerLoraRunner.Merged(fixture, weight), ""));
         var plain = await ImageAsync(TextToImage(baseModel, ""));
+
+        LoraFiles.AssertSame(merged, withLora);
+        Assert.True(ImageMetrics.Psnr(plain.Pixels, withLora.Pixels) < 40, "the LoRA should change the image");
+    }
+
+    [Fact]
+    public async Task AKohyaFluxLora_InBlackForestLabsNames_IsTheModelWithItMergedInTorch()
+    {
+        // Fused qkv and linear1 split over the diffusers modules, the final modulation's halves swapped (KohyaFluxNames).
+        var withLora = await ImageAsync(TextToImage(TransformerLoraRunner.FluxKohya, """{"tiny-lora/flux-kohya": 1}"""));
+        var merged = await ImageAsync(TextToImage(TransformerLoraRunner.FluxKohyaMerged, ""));
+        var plain = await ImageAsync(TextToImage(TransformerLoraRunner.FluxKohya, ""));
 
         LoraFiles.AssertSame(merged, withLora);
         Assert.True(ImageMetrics.Psnr(plain.Pixels, withLora.Pixels) < 40, "the LoRA should change the image");

@@ -25,21 +25,70 @@ public sealed class LoraAdapter
     public static LoraAdapter Read(SafetensorsFile file, LoraModuleIndex? baseModules)
     {
         var groups = new Dictionary<(LoraComponent, string), Dictionary<LoraWeightRole, SafetensorsTensor>>();
+        var fused = new Dictionary<(LoraComponent, string), KohyaFluxNames.Mapping>();
         foreach (var tensor in file.Tensors.Values.OrderBy(t => t.Name, StringComparer.Ordinal))
         {
             var key = LoraKey.Parse(tensor.Name);
-            var modulePath = ModulePath(key, baseModules);
-            if (!groups.TryGetValue((key.Component, modulePath), out var group))
-                groups[(key.Component, modulePath)] = group = [];
+            var (component, modulePath, mapping) = Resolve(key, baseModules);
+            if (!groups.TryGetValue((component, modulePath), out var group))
+                groups[(component, modulePath)] = group = [];
+            if (mapping is not null)
+                fused[(component, modulePath)] = mapping;
             if (!group.TryAdd(key.Role, tensor))
-                throw new SafetensorsFormatException($"Module {key.Component} '{modulePath}' has two {key.Role} weights ('{group[key.Role].Name}' and '{tensor.Name}').");
+                throw new SafetensorsFormatException($"Module {component} '{modulePath}' has two {key.Role} weights ('{group[key.Role].Name}' and '{tensor.Name}').");
         }
 
         var modules = groups
             .OrderBy(g => g.Key.Item1).ThenBy(g => g.Key.Item2, StringComparer.Ordinal)
-            .Select(g => BuildModule(file, g.Key.Item1, g.Key.Item2, g.Value))
+            .SelectMany(g =>
+            {
+                var module = BuildModule(file, g.Key.Item1, g.Key.Item2, g.Value);
+                return fused.TryGetValue(g.Key, out var mapping) ? Split(module, mapping, baseModules!) : [module];
+            })
             .ToList();
         return new LoraAdapter(modules);
+    }
+
+    /// <summary>
+    /// The component and module a key's tensor belongs to. A kohya UNet name in Black Forest Labs' Flux layout, on a
+    /// base model with a transformer, is a transformer module still to be split over the diffusers modules it covers
+    /// (<see cref="KohyaFluxNames"/>); its group keeps the kohya name until then.
+    /// </summary>
+    private static (LoraComponent Component, string ModulePath, KohyaFluxNames.Mapping? Fused) Resolve(LoraKey key, LoraModuleIndex? baseModules)
+    {
+        if (!key.IsKohya || key.Component != LoraComponent.Unet || !KohyaFluxNames.IsFlux(key.Module) || baseModules?.Has(LoraComponent.Transformer) != true)
+            return (key.Component, ModulePath(key, baseModules), null);
+
+        var mapping = KohyaFluxNames.ToDiffusers(key.Module)
+            ?? throw new LoraMismatchException($"Kohya Flux module '{key.Module}' has no diffusers counterpart this runner maps.");
+        foreach (var module in mapping.Modules.Where(m => !baseModules.Contains(LoraComponent.Transformer, m)))
+            throw new LoraMismatchException($"Kohya Flux module '{key.Module}' covers '{module}', which names no transformer module of the base model.");
+        return (LoraComponent.Transformer, key.Module, mapping);
+    }
+
+    /// <summary>A fused kohya Flux module as one module per diffusers module: the same down, its rows of up.</summary>
+    private static IEnumerable<LoraModule> Split(LoraModule fused, KohyaFluxNames.Mapping mapping, LoraModuleIndex baseModules)
+    {
+        var rows = mapping.Modules.Select(m => baseModules.OutFeatures(LoraComponent.Transformer, m)
+            ?? throw new LoraMismatchException($"Kohya Flux module '{fused.ModulePath}': the base model does not say how wide '{m}' is.")).ToList();
+        var upRows = fused.Up.Shape[0];
+        if (fused.Up.Shape.Count != 2 || rows.Sum() != upRows || (mapping.SwapHalves && upRows % 2 != 0))
+        {
+            throw new LoraMismatchException(
+                $"Kohya Flux module '{fused.ModulePath}': its update has {upRows} rows, but {string.Join(", ", mapping.Modules)} have {rows.Sum()}.");
+        }
+
+        var rank = fused.Rank;
+        var up = fused.Up.Values;
+        if (mapping.SwapHalves) // (shift, scale) rows → (scale, shift)
+            up = [.. up.AsSpan(up.Length / 2), .. up.AsSpan(0, up.Length / 2)];
+        var offset = 0L;
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var part = up[(int)(offset * rank)..(int)((offset + rows[i]) * rank)];
+            yield return new LoraModule(LoraComponent.Transformer, mapping.Modules[i], fused.Down, new LoraMatrix(part, [(int)rows[i], rank]), fused.Scale);
+            offset += rows[i];
+        }
     }
 
     private static string ModulePath(LoraKey key, LoraModuleIndex? baseModules)

@@ -78,8 +78,11 @@ public sealed class LoraGraph
     }
 
     /// <summary>Every patchable module of <paramref name="graphs"/>, to check diffusers names and resolve kohya ones.</summary>
-    public static LoraModuleIndex Index(IEnumerable<LoraGraph> graphs) =>
-        new(graphs.SelectMany(g => g.Targets.Keys.Select(path => (g.Component, path))));
+    public static LoraModuleIndex Index(IEnumerable<LoraGraph> graphs)
+    {
+        var targets = graphs.SelectMany(g => g.Targets.Values.Select(t => (Key: (g.Component, t.ModulePath), t.OutFeatures))).ToList();
+        return new(targets.Select(t => t.Key), targets.ToDictionary(t => t.Key, t => t.OutFeatures));
+    }
 
     /// <summary>Reads <paramref name="onnxPath"/>'s nodes and initializers (not their values).</summary>
     public static LoraGraph Read(LoraComponent component, string onnxPath) =>

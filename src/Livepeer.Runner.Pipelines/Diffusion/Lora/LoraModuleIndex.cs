@@ -12,9 +12,12 @@ public sealed class LoraModuleIndex
 {
     private readonly Dictionary<(LoraComponent, string), string?> _byKohyaName = [];
     private readonly HashSet<(LoraComponent, string)> _paths = [];
+    private readonly IReadOnlyDictionary<(LoraComponent, string), long> _outFeatures;
 
-    public LoraModuleIndex(IEnumerable<(LoraComponent Component, string ModulePath)> modules)
+    /// <param name="outFeatures">Each module's output features where known (a graph's targets), to split fused kohya Flux modules.</param>
+    public LoraModuleIndex(IEnumerable<(LoraComponent Component, string ModulePath)> modules, IReadOnlyDictionary<(LoraComponent, string), long>? outFeatures = null)
     {
+        _outFeatures = outFeatures ?? new Dictionary<(LoraComponent, string), long>();
         foreach (var (component, path) in modules)
         {
             if (!_paths.Add((component, path)))
@@ -41,6 +44,13 @@ public sealed class LoraModuleIndex
 
     /// <summary>Whether the base model has the dotted module path.</summary>
     public bool Contains(LoraComponent component, string modulePath) => _paths.Contains((component, modulePath));
+
+    /// <summary>Whether the base model has any module in <paramref name="component"/>.</summary>
+    public bool Has(LoraComponent component) => _paths.Any(p => p.Item1 == component);
+
+    /// <summary>The module's output features, or null when the index was not told them.</summary>
+    public long? OutFeatures(LoraComponent component, string modulePath) =>
+        _outFeatures.TryGetValue((component, modulePath), out var features) ? features : null;
 
     /// <summary>
     /// The dotted path kohya's <paramref name="kohyaName"/> names; throws when none or several do. UNet names in the

@@ -17,6 +17,7 @@ public sealed class LoraBranchGraphTests
 
     public static TheoryData<string, string, string, string> Cases() => new()
     {
+        { "lora-flux-kohya", "kohya/flux_lora.safetensors", "1", "transformer" }, // kohya's BFL names, fused modules split
         { "sd15", "peft/pytorch_lora_weights.safetensors", "1", "unet" },
         { "sd15", "kohya/tiny_lora.safetensors", "0.5", "unet" }, // convs (res1.c1, res1.skip) and Gemms (res0.t, time.2)
         { "sd15", "peft/pytorch_lora_weights.safetensors", "1", "text_encoder" },
@@ -31,12 +32,14 @@ public sealed class LoraBranchGraphTests
     [MemberData(nameof(Cases))]
     public void ABranchedGraphFedTheSet_ComputesTheMergedGraph(string fixture, string file, string weight, string folder)
     {
+        // A fixture of its own (lora-flux-kohya) holds its base graph beside the LoRA; the others are lora-<base>.
+        var adapterFolder = fixture.StartsWith("lora-", StringComparison.Ordinal) ? fixture : $"lora-{fixture}";
         var graphs = LoraGraph.ReadFolder(TestPaths.Model("tiny", fixture));
-        var adapter = LoraAdapter.Load(TestPaths.Model("tiny", $"lora-{fixture}", file), LoraGraph.Index(graphs.Values));
+        var adapter = LoraAdapter.Load(TestPaths.Model("tiny", adapterFolder, file), LoraGraph.Index(graphs.Values));
         var component = graphs.Single(g => Path.GetFileName(Path.GetDirectoryName(g.Value.Path)) == folder).Key;
         using var set = LoraSet.Build(graphs, [new WeightedAdapter(adapter, float.Parse(weight, System.Globalization.CultureInfo.InvariantCulture))], CancellationToken.None);
         using var branches = LoraBranches.Open(fixture, graphs[component], set.ModulesOf(component), Sessions);
-        using var merged = Sessions.Create(fixture, TestPaths.Model("tiny", $"lora-{fixture}", $"merged-w{weight}", folder, "model.onnx"));
+        using var merged = Sessions.Create(fixture, TestPaths.Model("tiny", adapterFolder, $"merged-w{weight}", folder, "model.onnx"));
         using var plain = Sessions.Create(fixture, graphs[component].Path);
         var branched = branches.For(set);
         using var empty = LoraSet.Build(graphs, [], CancellationToken.None);
