@@ -227,10 +227,46 @@ def lora_flux_kohya(root):
     write_safetensors(os.path.join(root, "kohya", "flux_lora.safetensors"), tensors)
 
 
+def lora_fp16(root):
+    """A float16 graph as optimum's --dtype fp16 writes them (fp16 weights; here two MatMuls, x·W1·W2, in a `unet/`
+    folder: the CPU provider has float16 MatMul kernels), a PEFT LoRA for both, and the graph with it merged at 1 (in float32, then rounded to float16): the
+    branches computed in float16."""
+    import numpy as np
+    from onnx import TensorProto, helper, numpy_helper
+
+    generator = torch.Generator().manual_seed(2150)
+    d_in, d_hidden = 16, 24
+    weights = {"w1": torch.randn((d_hidden, d_in), generator=generator) * 0.3,  # torch's [out, in]
+               "w2": torch.randn((d_in, d_hidden), generator=generator) * 0.3}
+    factors = {name: (torch.randn((RANK, w.shape[1]), generator=generator) * 0.4,
+                      torch.randn((w.shape[0], RANK), generator=generator) * 0.4) for name, w in weights.items()}
+    modules = {"w1": "lin1", "w2": "lin2"}
+
+    def graph(merge):
+        initializers = []
+        for name, w in weights.items():
+            down, up = factors[name]
+            merged = w + (up @ down if merge else 0)
+            initializers.append(numpy_helper.from_array(merged.T.numpy().astype(np.float16), name))  # MatMul's [in, out]
+        nodes = [helper.make_node("MatMul", ["x", "w1"], ["h"], name="/lin1/MatMul"),
+                 helper.make_node("MatMul", ["h", "w2"], ["y"], name="/lin2/MatMul")]
+        return helper.make_model(
+            helper.make_graph(nodes, "tiny_fp16", [helper.make_tensor_value_info("x", TensorProto.FLOAT16, ["batch", "tokens", d_in])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT16, ["batch", "tokens", d_in])], initializers),
+            opset_imports=[helper.make_opsetid("", common.OPSET)])
+
+    common.save(graph(False), os.path.join(root, "unet", "model.onnx"))
+    common.save(graph(True), os.path.join(root, "merged-w1", "unet", "model.onnx"))
+    write_safetensors(os.path.join(root, "peft", "pytorch_lora_weights.safetensors"), {
+        **{f"unet.{modules[n]}.lora_A.weight": f[0] for n, f in factors.items()},
+        **{f"unet.{modules[n]}.lora_B.weight": f[1] for n, f in factors.items()}})
+
+
 FIXTURES = {
     "lora-sd15": lambda root: lora_fixture(root, "sd15", diffusion.sd15, SD15, 2115),
     "lora-sdxl": lambda root: lora_fixture(root, "sdxl", diffusion.sdxl, SDXL, 2120),
     "lora-flux-schnell": lambda root: lora_fixture(root, "flux", lambda r: dit.flux(r, dev=False), FLUX, 2130, kohya=False),
     "lora-sd3": lambda root: lora_fixture(root, "sd3", dit.sd3, SD3, 2135, kohya=False),
     "lora-flux-kohya": lora_flux_kohya,
+    "lora-fp16": lora_fp16,
 }

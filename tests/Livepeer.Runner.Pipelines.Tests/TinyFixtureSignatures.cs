@@ -366,6 +366,9 @@ internal static class TinyFixtureSignatures
             }
         }
 
+        graphs["lora-fp16/unet/model.onnx"] = new([F16("x", 3)], [F16("y", 3)]);
+        graphs["lora-fp16/merged-w1/unet/model.onnx"] = graphs["lora-fp16/unet/model.onnx"];
+
         // lora-flux-kohya's transformer (diffusers' module names) takes flux-schnell's inputs; merged at weight 1 only.
         graphs["lora-flux-kohya/transformer/model.onnx"] = graphs["flux-schnell/transformer/model.onnx"];
         graphs["lora-flux-kohya/merged-w1/transformer/model.onnx"] = graphs["flux-schnell/transformer/model.onnx"];

@@ -113,6 +113,12 @@ public sealed record RunnerSettings
     /// <summary>RUNNER_LORA_MAX_BYTES: the largest LoRA repository (its *.safetensors files together) a request may download.</summary>
     public long LoraMaxBytes { get; init; } = 1L << 30;
 
+    /// <summary>
+    /// RUNNER_LORA_CACHE_BYTES: how much disk the LoRA repositories this runner downloaded may take in MODEL_DIR
+    /// together; beyond it the least recently used are deleted (repositories pulled otherwise are never touched).
+    /// </summary>
+    public long LoraCacheBytes { get; init; } = 10L << 30;
+
     public static RunnerSettings FromVariables(Func<string, string?> read)
     {
         var defaults = new RunnerSettings();
@@ -159,6 +165,7 @@ public sealed record RunnerSettings
             MaxAudioSeconds = Long(read, "RUNNER_MAX_AUDIO_SECONDS", (long)defaults.MaxAudioSeconds, 1, 864_000),
             LoraDownloads = Long(read, "RUNNER_LORA_DOWNLOADS", 1, 0, 1) == 1,
             LoraMaxBytes = Long(read, "RUNNER_LORA_MAX_BYTES", defaults.LoraMaxBytes, 1),
+            LoraCacheBytes = Long(read, "RUNNER_LORA_CACHE_BYTES", defaults.LoraCacheBytes, 1),
         };
     }
 

@@ -13,7 +13,8 @@ namespace Livepeer.Runner.Models;
 /// ask for it at once; each waits for it at most RUNNER_MAX_QUEUE_WAIT_SECONDS, as it would for a model's turn, and
 /// the download itself is given up after 30 minutes.
 /// The file is diffusers' choice for <c>load_lora_weights(repo)</c>: the only top-level <c>.safetensors</c>, or
-/// <c>pytorch_lora_weights.safetensors</c> among several.
+/// <c>pytorch_lora_weights.safetensors</c> among several. The repositories it downloads are bounded on disk together
+/// (RUNNER_LORA_CACHE_BYTES, <see cref="LoraDiskCache"/>): one deleted is resolved (downloaded) again when next asked for.
 /// </summary>
 internal sealed partial class HubLoraSource(RunnerSettings settings, HubSettings hub, ILogger<HubLoraSource> logger) : ILoraSource, IDisposable
 {
@@ -24,6 +25,7 @@ internal sealed partial class HubLoraSource(RunnerSettings settings, HubSettings
     private static readonly TimeSpan DownloadTimeout = TimeSpan.FromMinutes(30);
 
     private readonly HubCache _cache = new(settings.ModelDir);
+    private readonly LoraDiskCache _downloads = new(new HubCache(settings.ModelDir), settings.LoraCacheBytes);
     private readonly HttpClient _http = HubClient.CreateHttp();
     private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _resolved = new(StringComparer.Ordinal);
 
@@ -32,7 +34,9 @@ internal sealed partial class HubLoraSource(RunnerSettings settings, HubSettings
         var resolution = _resolved.GetOrAdd(repo, r => new Lazy<Task<string>>(() => Task.Run(() => ResolveAsync(r))));
         try
         {
-            return await resolution.Value.WaitAsync(settings.MaxQueueWait, cancellationToken).ConfigureAwait(false);
+            var file = await resolution.Value.WaitAsync(settings.MaxQueueWait, cancellationToken).ConfigureAwait(false);
+            _downloads.Used(repo);
+            return file;
         }
         catch (TimeoutException)
         {
@@ -57,9 +61,15 @@ internal sealed partial class HubLoraSource(RunnerSettings settings, HubSettings
                 pulled = OfflineCache.Confirm(_cache, request);
             else
             {
+                var created = !Directory.Exists(_cache.RepoFolder(repo)); // one already there was pulled by the operator
                 pulled = await new ModelPuller(new HubClient(_http, hub), _cache, new LineProgress(TextWriter.Null))
                     .PullAsync(request, timeout.Token).ConfigureAwait(false);
                 LogDownloaded(repo, pulled.Commit, pulled.Bytes);
+                foreach (var deleted in _downloads.Pulled(repo, created))
+                {
+                    _resolved.TryRemove(deleted, out _);
+                    LogPruned(deleted, settings.LoraCacheBytes);
+                }
             }
 
             return WeightFile(repo, pulled.Snapshot);
@@ -91,6 +101,9 @@ internal sealed partial class HubLoraSource(RunnerSettings settings, HubSettings
 
     [LoggerMessage(Level = LogLevel.Information, Message = "LoRA {Repo} downloaded at {Commit} ({Bytes} bytes)")]
     private partial void LogDownloaded(string repo, string commit, long bytes);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "LoRA {Repo} deleted from MODEL_DIR, least recently used past RUNNER_LORA_CACHE_BYTES={Bytes}")]
+    private partial void LogPruned(string repo, long bytes);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "LoRA {Repo} could not be had (RUNNER_LORA_DOWNLOADS=0 allows only adapters already in MODEL_DIR)")]
     private partial void LogRefused(Exception error, string repo);
