@@ -23,6 +23,7 @@ public class LoraBenchmarks
     private LoraSet _set = null!;
     private List<LoraBranches> _branches = null!;
     private DiffusionModel _adapted = null!;
+    private DiffusionModel _zeroed = null!;
     private DiffusionRequest _request = null!;
 
     [Params("sd15", "sdxl")]
@@ -40,6 +41,7 @@ public class LoraBenchmarks
         _set = LoraSet.Build(_graphs, _adapters, CancellationToken.None);
         _branches = [.. _set.Components.Select(OpenBranches)];
         _adapted = (DiffusionModel)_model.WithSessions(_branches.ToDictionary(b => b.Component, b => b.For(_set)));
+        _zeroed = (DiffusionModel)_model.WithSessions(_branches.ToDictionary(b => b.Component, b => b.For(LoraSet.Empty)));
         _request = new DiffusionRequest(["a photo of a cat"], [""], 512, 512, GuidanceScale: 7.5, Steps: 20);
     }
 
@@ -67,6 +69,13 @@ public class LoraBenchmarks
         var opened = _set.Components.Select(OpenBranches).ToList();
         opened.ForEach(b => b.Dispose());
         return opened.Sum(b => b.Bytes);
+    }
+
+    [Benchmark(Description = "t2i 512², 20 steps, CFG, no LoRA on the branch sessions (RUNNER_LORA_SINGLE_COPY)")]
+    public RgbImage TextToImageOnZeroBranches()
+    {
+        using var generator = new DiffusionGenerator(_zeroed, _request, CancellationToken.None);
+        return generator.Generate(42, CancellationToken.None);
     }
 
     [Benchmark(Description = "t2i 512², 20 steps, CFG, on an adapter set")]

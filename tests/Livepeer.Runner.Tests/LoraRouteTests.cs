@@ -72,10 +72,7 @@ public sealed class LoraRunner : HubLoraRunner
                 hub.Add($"tiny-lora/{fixture}-{naming}", TestPaths.Model("tiny", $"lora-{fixture}", naming));
         }
 
-        var extra = LoraGraph.Read(LoraComponent.Unet, TestPaths.Model("tiny", "sd15", "unet", "model.onnx")).Targets[ExtraModule];
-        hub.Add("tiny-lora/sd15-more", WriteFolder("more", ("pytorch_lora_weights.safetensors", LoraFiles.F32(
-            ($"unet.{ExtraModule}.lora_A.weight", [2, extra.InFeatures], Enumerable.Range(0, 2 * (int)extra.InFeatures).Select(i => MathF.Sin(i) * 0.5f).ToArray()),
-            ($"unet.{ExtraModule}.lora_B.weight", [extra.OutFeatures, 2], Enumerable.Range(0, 2 * (int)extra.OutFeatures).Select(i => MathF.Cos(i) * 0.5f).ToArray())))));
+        hub.Add("tiny-lora/sd15-more", WriteFolder("more", ("pytorch_lora_weights.safetensors", LoraFiles.MoreAdapter())));
         hub.Add("tiny-lora/broken", WriteFolder("broken", ("pytorch_lora_weights.safetensors", [1, 2, 3, 4, 5, 6, 7, 8, 9])));
         hub.Add("tiny-lora/elsewhere", WriteFolder("elsewhere", ("lora.safetensors", LoraFiles.F32(
             ("unet.down_blocks.0.attentions.0.proj_in.lora_A.weight", [1, 16], new float[16]),
@@ -307,6 +304,18 @@ internal static class LoraFiles
     {
         var psnr = ImageMetrics.Psnr(expected.Pixels, actual.Pixels);
         Assert.True(psnr >= 60, $"PSNR {psnr:F2} dB");
+    }
+
+    /// <summary>
+    /// An sd15 LoRA on one UNet module the fixture LoRA leaves alone (<see cref="LoraRunner.ExtraModule"/>), so a branch
+    /// session opened for the fixture LoRA must be reopened for it.
+    /// </summary>
+    public static byte[] MoreAdapter()
+    {
+        var extra = LoraGraph.Read(LoraComponent.Unet, TestPaths.Model("tiny", "sd15", "unet", "model.onnx")).Targets[LoraRunner.ExtraModule];
+        return F32(
+            ($"unet.{LoraRunner.ExtraModule}.lora_A.weight", [2, extra.InFeatures], Enumerable.Range(0, 2 * (int)extra.InFeatures).Select(i => MathF.Sin(i) * 0.5f).ToArray()),
+            ($"unet.{LoraRunner.ExtraModule}.lora_B.weight", [extra.OutFeatures, 2], Enumerable.Range(0, 2 * (int)extra.OutFeatures).Select(i => MathF.Cos(i) * 0.5f).ToArray()));
     }
 
     /// <summary>A safetensors file of F32 tensors: u64 header length, JSON header, little-endian data.</summary>

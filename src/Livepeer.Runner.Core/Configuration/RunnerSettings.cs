@@ -119,6 +119,12 @@ public sealed record RunnerSettings
     /// </summary>
     public long LoraCacheBytes { get; init; } = 10L << 30;
 
+    /// <summary>
+    /// RUNNER_LORA_SINGLE_COPY: once a component has its LoRA branch session, requests without LoRAs run on it too
+    /// (fed zeros) and its base session is closed, so the component's weights are held once instead of twice.
+    /// </summary>
+    public bool LoraSingleCopy { get; init; }
+
     public static RunnerSettings FromVariables(Func<string, string?> read)
     {
         var defaults = new RunnerSettings();
@@ -166,6 +172,7 @@ public sealed record RunnerSettings
             LoraDownloads = Long(read, "RUNNER_LORA_DOWNLOADS", 1, 0, 1) == 1,
             LoraMaxBytes = Long(read, "RUNNER_LORA_MAX_BYTES", defaults.LoraMaxBytes, 1),
             LoraCacheBytes = Long(read, "RUNNER_LORA_CACHE_BYTES", defaults.LoraCacheBytes, 1),
+            LoraSingleCopy = Long(read, "RUNNER_LORA_SINGLE_COPY", 0, 0, 1) == 1,
         };
     }
 

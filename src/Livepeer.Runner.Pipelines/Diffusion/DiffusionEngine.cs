@@ -51,6 +51,6 @@ public sealed class DiffusionEngine : IEngine
 
     public async Task<IDisposable> LoadAsync(EngineLoad load, CancellationToken cancellationToken) =>
         TransformerDiffusionModel.IsTransformerFolder(load.Location)
-            ? await TransformerDiffusionModel.LoadAsync(load.ModelId, load.Location, load.Sessions, load.Settings.VaeTileLatents).ConfigureAwait(false)
-            : await DiffusionModel.LoadAsync(load.ModelId, load.Location, load.Sessions, load.Settings.VaeTileLatents).ConfigureAwait(false);
+            ? await TransformerDiffusionModel.LoadAsync(load.ModelId, load.Location, load.Sessions, load.Settings.VaeTileLatents, load.Settings.LoraSingleCopy).ConfigureAwait(false)
+            : await DiffusionModel.LoadAsync(load.ModelId, load.Location, load.Sessions, load.Settings.VaeTileLatents, load.Settings.LoraSingleCopy).ConfigureAwait(false);
 }

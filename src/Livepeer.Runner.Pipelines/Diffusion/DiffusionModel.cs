@@ -94,7 +94,19 @@ public sealed class DiffusionModel : IDisposable, ILoraTarget
         return new DiffusionModel(ModelId, Family, textEncoder, textEncoder2, unet, Vae, SchedulerConfig, ForceZerosForEmptyPrompt, Upscaler, SafetyChecker, Sizing) { Loras = Loras };
     }
 
-    public static async Task<DiffusionModel> LoadAsync(string modelId, string folder, OnnxSessionFactory sessions, int vaeTileLatents = 0)
+    /// <param name="loraSingleCopy">RUNNER_LORA_SINGLE_COPY for this model's <see cref="LoraSets"/>.</param>
+    /// <summary>Closes a text encoder's or the UNet's session, which its LoRA branch session replaces from now on (single-copy mode).</summary>
+    public void ReleaseBaseSession(LoraComponent component)
+    {
+        if (component == LoraComponent.TextEncoder)
+            TextEncoder.Dispose();
+        else if (component == LoraComponent.TextEncoder2)
+            TextEncoder2?.Dispose();
+        else if (component == LoraComponent.Unet)
+            Unet.Dispose();
+    }
+
+    public static async Task<DiffusionModel> LoadAsync(string modelId, string folder, OnnxSessionFactory sessions, int vaeTileLatents = 0, bool loraSingleCopy = false)
     {
         if (!File.Exists(Path.Combine(folder, "model_index.json")))
             throw new ModelLoadException(modelId, $"Model folder of {modelId} has no model_index.json; expected a diffusers/optimum ONNX export.");
@@ -139,7 +151,7 @@ public sealed class DiffusionModel : IDisposable, ILoraTarget
                 unet.Session.InputMetadata[UnetModel.Sample].Dimensions, family == DiffusionFamily.Upscaler ? 1 : vae.DownFactor);
             return new DiffusionModel(modelId, family, textEncoder, textEncoder2, unet, vae, schedulerConfig, forceZeros, upscaler, safetyChecker, sizing)
             {
-                Loras = new LoraSets(modelId, folder, sessions),
+                Loras = new LoraSets(modelId, folder, sessions, loraSingleCopy),
             };
         }
         catch

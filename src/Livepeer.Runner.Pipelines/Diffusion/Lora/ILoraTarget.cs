@@ -17,4 +17,11 @@ public interface ILoraTarget
     /// <see cref="Loras"/>, shared. The result is never disposed itself: its sessions and inputs stay their owners'.
     /// </summary>
     ILoraTarget WithSessions(IReadOnlyDictionary<LoraComponent, LoraSession> patched);
+
+    /// <summary>
+    /// Closes <paramref name="component"/>'s own session for good (RUNNER_LORA_SINGLE_COPY): from then on every request
+    /// runs that component on its LoRA branch session, through <see cref="WithSessions"/>. Disposing the model later
+    /// disposes it again, which ONNX Runtime allows.
+    /// </summary>
+    void ReleaseBaseSession(LoraComponent component);
 }

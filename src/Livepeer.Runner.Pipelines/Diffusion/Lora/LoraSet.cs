@@ -19,6 +19,9 @@ public sealed class LoraSet : IDisposable
         Components = factors.Keys.Select(k => k.Component).Distinct().Order().ToList();
     }
 
+    /// <summary>No adapter: what a request without LoRAs feeds a branch session (zeros everywhere).</summary>
+    public static LoraSet Empty { get; } = new([]);
+
     /// <summary>The components the set patches (UNet or transformer, text encoders).</summary>
     public IReadOnlyList<LoraComponent> Components { get; }
 

@@ -15,7 +15,11 @@ namespace Livepeer.Runner.Pipelines.Diffusion.Lora;
 /// each set its factors. Called under the model's lease, so a build is part of its request's turn (no other request
 /// runs on the model meanwhile, so a branch session can be replaced): the requests behind it wait as the queue rules say.
 /// </summary>
-public sealed class LoraSets(string modelId, string folder, OnnxSessionFactory sessions) : IDisposable
+/// <param name="singleCopy">
+/// RUNNER_LORA_SINGLE_COPY: when a component's branch session opens, the model's own session of it is closed and its
+/// memory refunded, and every request, with LoRAs or not, runs that component on the branch session (zeros without).
+/// </param>
+public sealed class LoraSets(string modelId, string folder, OnnxSessionFactory sessions, bool singleCopy = false) : IDisposable
 {
     /// <summary>ai-runner's LORA_MAX_LOADED.</summary>
     public const int MaxCached = 12;
@@ -24,33 +28,35 @@ public sealed class LoraSets(string modelId, string folder, OnnxSessionFactory s
     private readonly LinkedList<(string Key, LoraSet Set)> _sets = new();
     private readonly LinkedList<(string Path, LoraAdapter Adapter)> _adapters = new();
     private readonly Dictionary<LoraComponent, LoraBranches> _branches = [];
+    private readonly HashSet<LoraComponent> _released = [];
     private IReadOnlyDictionary<LoraComponent, LoraGraph>? _graphs;
     private LoraModuleIndex? _index;
 
     /// <summary>
     /// The model to generate with for <paramref name="requested"/>: <paramref name="model"/> itself when no adapter has a
-    /// weight above 0, else the model on its branch sessions fed the cached or newly built set. Every requested adapter is
-    /// read and checked against the base model, weight 0 included. Errors are <see cref="LoraException"/>s with the
+    /// weight above 0 (in single-copy mode, the model on the branch sessions of the components whose own it closed, fed
+    /// zeros), else the model on its branch sessions fed the cached or newly built set. Every requested adapter is read
+    /// and checked against the base model, weight 0 included. Errors are <see cref="LoraException"/>s with the
     /// contract's messages.
     /// </summary>
     public TModel Apply<TModel>(TModel model, IReadOnlyList<RequestedLora> requested, ModelLease lease, CancellationToken cancellationToken)
         where TModel : class, ILoraTarget
     {
-        if (requested.Count == 0)
+        if (requested.Count == 0 && !singleCopy)
             return model;
         lock (_gate)
         {
             var adapters = requested.Select(r => (Request: r, Adapter: Adapter(r))).ToList();
             var active = adapters.Where(a => a.Request.Weight > 0).OrderBy(a => a.Request.FilePath, StringComparer.Ordinal).ToList();
             if (active.Count == 0)
-                return model;
+                return _released.Count == 0 ? model : (TModel)model.WithSessions(_released.ToDictionary(c => c, c => _branches[c].For(LoraSet.Empty)));
 
             var first = active[0].Request.Repo;
             var key = string.Join('\n', active.Select(a => $"{a.Request.FilePath}\t{a.Request.Weight.ToString("R", CultureInfo.InvariantCulture)}"));
             var set = Cached(key) ?? Build(key, active.Select(a => new WeightedAdapter(a.Adapter, (float)a.Request.Weight)).ToList(), first, lease, cancellationToken);
             try
             {
-                var patched = set.Components.ToDictionary(c => c, c => Branches(c, set, first, lease).For(set));
+                var patched = set.Components.Union(_released).ToDictionary(c => c, c => Branches(model, c, set, first, lease).For(set));
                 return (TModel)model.WithSessions(patched);
             }
             catch (Exception e)
@@ -113,10 +119,12 @@ public sealed class LoraSets(string modelId, string folder, OnnxSessionFactory s
 
     /// <summary>
     /// <paramref name="component"/>'s branch session, with a branch for every module <paramref name="set"/> patches: the
-    /// open one, or a new one with the old one's branches and the set's (the old one closed first, its memory refunded,
-    /// then the new one charged, evicting other sets when the ledger is full).
+    /// open one, or a new one with the old one's branches and the set's, charged to the ledger (evicting other sets when
+    /// it is full). The old one is closed before the new one opens, so their weights are not held twice — except for a
+    /// component whose own session is closed (single copy), where the old one must keep serving if the new one fails.
+    /// In single-copy mode the first branch session of a component closes the model's own session of it.
     /// </summary>
-    private LoraBranches Branches(LoraComponent component, LoraSet set, string first, ModelLease lease)
+    private LoraBranches Branches(ILoraTarget model, LoraComponent component, LoraSet set, string first, ModelLease lease)
     {
         var needed = set.ModulesOf(component).ToList();
         _branches.TryGetValue(component, out var open);
@@ -124,11 +132,10 @@ public sealed class LoraSets(string modelId, string folder, OnnxSessionFactory s
             return open;
 
         var modules = needed.Concat(open?.Modules ?? []).ToList();
-        if (open is not null)
+        if (open is not null && !_released.Contains(component))
         {
-            _branches.Remove(component);
-            open.Dispose();
-            lease.Refund(open.Bytes);
+            Close(component, open, lease);
+            open = null;
         }
 
         var graph = Graphs()[component];
@@ -139,17 +146,34 @@ public sealed class LoraSets(string modelId, string folder, OnnxSessionFactory s
             EvictOldest(lease);
         }
 
+        LoraBranches branches;
         try
         {
-            var branches = LoraBranches.Open(modelId, graph, modules, sessions);
-            _branches[component] = branches;
-            return branches;
+            branches = LoraBranches.Open(modelId, graph, modules, sessions);
         }
         catch
         {
             lease.Refund(graph.WeightBytes);
             throw;
         }
+
+        if (open is not null)
+            Close(component, open, lease);
+        _branches[component] = branches;
+        if (singleCopy && _released.Add(component))
+        {
+            model.ReleaseBaseSession(component);
+            lease.Refund(graph.WeightBytes);
+        }
+
+        return branches;
+    }
+
+    private void Close(LoraComponent component, LoraBranches branches, ModelLease lease)
+    {
+        _branches.Remove(component);
+        branches.Dispose();
+        lease.Refund(branches.Bytes);
     }
 
     private void EvictOldest(ModelLease lease) => Forget(_sets.Last!.Value.Set, lease);

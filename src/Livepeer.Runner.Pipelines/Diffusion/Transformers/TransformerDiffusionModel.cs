@@ -96,7 +96,21 @@ public sealed class TransformerDiffusionModel : IDisposable, ILoraTarget
     public static bool IsSd3Folder(string folder) =>
         Directory.Exists(Path.Combine(folder, "text_encoder_3")) || File.Exists(Path.Combine(folder, "tokenizer_2", "vocab.json"));
 
-    public static async Task<TransformerDiffusionModel> LoadAsync(string modelId, string folder, OnnxSessionFactory sessions, int vaeTileLatents = 0)
+    /// <summary>Closes the transformer's or a text encoder's session, which its LoRA branch session replaces from now on (single-copy mode).</summary>
+    public void ReleaseBaseSession(LoraComponent component)
+    {
+        if (component == LoraComponent.Transformer)
+            Transformer.Dispose();
+        else if (component == LoraComponent.TextEncoder)
+            Clip.Dispose();
+        else if (component == LoraComponent.TextEncoder2 && Clip2 is not null)
+            Clip2.Dispose();
+        else if (component == LoraComponent.TextEncoder2)
+            T5?.Dispose();
+    }
+
+    /// <param name="loraSingleCopy">RUNNER_LORA_SINGLE_COPY for this model's <see cref="LoraSets"/>.</param>
+    public static async Task<TransformerDiffusionModel> LoadAsync(string modelId, string folder, OnnxSessionFactory sessions, int vaeTileLatents = 0, bool loraSingleCopy = false)
     {
         if (!File.Exists(Path.Combine(folder, "model_index.json")))
             throw new ModelLoadException(modelId, $"Model folder of {modelId} has no model_index.json; expected a diffusers/optimum ONNX export.");
@@ -138,7 +152,7 @@ public sealed class TransformerDiffusionModel : IDisposable, ILoraTarget
             Check(modelId, transformer, clip, clip2, vae, isSd3);
             return new TransformerDiffusionModel(modelId, transformer, clip, clip2, t5, vae, schedulerConfig, heads)
             {
-                Loras = new LoraSets(modelId, folder, sessions),
+                Loras = new LoraSets(modelId, folder, sessions, loraSingleCopy),
             };
         }
         catch
