@@ -73,8 +73,9 @@ public sealed partial class ModelManager
     }
 
     /// <summary>
-    /// Adds <paramref name="bytes"/> a resident model takes while serving (a LoRA adapter set's sessions) to its ledger
-    /// entry, evicting idle models for room; false, and nothing changed, when the ledger cannot make room now.
+    /// Adds <paramref name="bytes"/> a resident model takes while serving (a LoRA branch session, an adapter set's
+    /// factors) to its ledger entry, evicting idle models for room; false, and nothing changed, when the ledger cannot
+    /// make room now.
     /// </summary>
     internal bool TryGrow(Slot slot, long bytes)
     {

@@ -56,7 +56,8 @@ public sealed class LoraSets(string modelId, string folder, OnnxSessionFactory s
             var set = Cached(key) ?? Build(key, active.Select(a => new WeightedAdapter(a.Adapter, (float)a.Request.Weight)).ToList(), first, lease, cancellationToken);
             try
             {
-                var patched = set.Components.Union(_released).ToDictionary(c => c, c => Branches(model, c, set, first, lease).For(set));
+                var components = set.Components.Union(_released).ToList(); // Branches may add to _released
+                var patched = components.ToDictionary(c => c, c => Branches(model, c, set, first, lease).For(set));
                 return (TModel)model.WithSessions(patched);
             }
             catch (Exception e)
