@@ -7,9 +7,63 @@ namespace Livepeer.Runner.Core.Models.Graphs;
 public sealed record OnnxNode(string Name, string OpType, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs,
     IReadOnlyList<byte[]> Attributes, string Domain = "")
 {
+    private const int NodeInput = 1;
+    private const int NodeOutput = 2;
+    private const int NodeName = 3;
+    private const int NodeOpType = 4;
+    private const int NodeAttribute = 5;
+    private const int NodeDomain = 7;
     private const int AttributeName = 1;
     private const int AttributeFloat = 2;
     private const int AttributeInt = 3;
+
+    /// <summary>
+    /// Reads a NodeProto ending at <paramref name="end"/> (onnx.proto3: input 1, output 2, name 3, op_type 4,
+    /// attribute 5, domain 7); its other fields are skipped.
+    /// </summary>
+    internal static OnnxNode Read(ProtobufStream reader, long end)
+    {
+        var inputs = new List<string>();
+        var outputs = new List<string>();
+        var attributes = new List<byte[]>();
+        string name = "", opType = "", domain = "";
+        while (reader.NextField(end, out var field, out var wire))
+        {
+            if (wire != ProtobufStream.LengthDelimited)
+                reader.Skip(wire, end);
+            else if (field == NodeInput)
+                inputs.Add(reader.ReadString(end));
+            else if (field == NodeOutput)
+                outputs.Add(reader.ReadString(end));
+            else if (field == NodeName)
+                name = reader.ReadString(end);
+            else if (field == NodeOpType)
+                opType = reader.ReadString(end);
+            else if (field == NodeDomain)
+                domain = reader.ReadString(end);
+            else if (field == NodeAttribute)
+                attributes.Add(reader.ReadBytes(end));
+            else
+                reader.Skip(wire, end);
+        }
+
+        return new OnnxNode(name, opType, inputs, outputs, attributes, domain);
+    }
+
+    /// <summary>Writes the node's fields as <see cref="Read"/> reads them (other fields it had are not kept).</summary>
+    internal void Write(ProtobufWriter writer)
+    {
+        foreach (var input in Inputs)
+            writer.String(NodeInput, input);
+        foreach (var output in Outputs)
+            writer.String(NodeOutput, output);
+        writer.String(NodeName, Name);
+        writer.String(NodeOpType, OpType);
+        foreach (var attribute in Attributes)
+            writer.Bytes(NodeAttribute, attribute);
+        if (Domain.Length > 0)
+            writer.String(NodeDomain, Domain);
+    }
 
     /// <summary>The integer attribute <paramref name="name"/> (<c>group</c>, <c>transA</c>), or null when the node has none.</summary>
     public long? IntAttribute(string name) => Attribute(name, AttributeInt, ProtobufStream.Varint, r => (long)r.ReadVarint());
@@ -68,12 +122,6 @@ public static class OnnxGraphEditor
     private const int ModelGraph = 7;
     private const int GraphNode = 1;
     private const int GraphInput = 11;
-    private const int NodeInput = 1;
-    private const int NodeOutput = 2;
-    private const int NodeName = 3;
-    private const int NodeOpType = 4;
-    private const int NodeAttribute = 5;
-    private const int NodeDomain = 7;
 
     /// <summary>
     /// <paramref name="model"/> with every node for which <paramref name="expand"/> returns a list replaced by that list,
@@ -126,7 +174,7 @@ public static class OnnxGraphEditor
             }
 
             var nodeEnd = (int)reader.MessageEnd(graphEnd);
-            var replacement = expand(ReadNode(model, reader, nodeEnd));
+            var replacement = expand(OnnxNode.Read(reader, nodeEnd));
             reader.Seek(nodeEnd);
             if (replacement is null)
                 continue;
@@ -134,7 +182,7 @@ public static class OnnxGraphEditor
             pieces.Add(model.AsMemory(kept, fieldStart - kept));
             var writer = new ProtobufWriter();
             foreach (var node in replacement)
-                writer.Message(GraphNode, w => WriteNode(w, node));
+                writer.Message(GraphNode, node.Write);
             pieces.Add(writer.ToArray());
             kept = nodeEnd;
         }
@@ -157,53 +205,6 @@ public static class OnnxGraphEditor
         }
 
         return result;
-    }
-
-    private static OnnxNode ReadNode(byte[] model, ProtobufStream reader, int end)
-    {
-        var inputs = new List<string>();
-        var outputs = new List<string>();
-        var attributes = new List<byte[]>();
-        string name = "", opType = "", domain = "";
-        while (reader.NextField(end, out var field, out var wire))
-        {
-            if (wire != ProtobufStream.LengthDelimited)
-                reader.Skip(wire, end);
-            else if (field == NodeInput)
-                inputs.Add(reader.ReadString(end));
-            else if (field == NodeOutput)
-                outputs.Add(reader.ReadString(end));
-            else if (field == NodeName)
-                name = reader.ReadString(end);
-            else if (field == NodeOpType)
-                opType = reader.ReadString(end);
-            else if (field == NodeDomain)
-                domain = reader.ReadString(end);
-            else if (field == NodeAttribute)
-            {
-                var attributeEnd = (int)reader.MessageEnd(end);
-                attributes.Add(model[(int)reader.Position..attributeEnd]);
-                reader.Seek(attributeEnd);
-            }
-            else
-                reader.Skip(wire, end);
-        }
-
-        return new OnnxNode(name, opType, inputs, outputs, attributes, domain);
-    }
-
-    private static void WriteNode(ProtobufWriter writer, OnnxNode node)
-    {
-        foreach (var input in node.Inputs)
-            writer.String(NodeInput, input);
-        foreach (var output in node.Outputs)
-            writer.String(NodeOutput, output);
-        writer.String(NodeName, node.Name);
-        writer.String(NodeOpType, node.OpType);
-        foreach (var attribute in node.Attributes)
-            writer.Bytes(NodeAttribute, attribute);
-        if (node.Domain.Length > 0)
-            writer.String(NodeDomain, node.Domain);
     }
 
     private static void WriteInput(ProtobufWriter writer, OnnxTensorInput input)

@@ -21,20 +21,14 @@ public sealed record GraphWeights(IReadOnlyList<GraphNode> Nodes, IReadOnlyDicti
 
 /// <summary>
 /// Reads a graph's nodes and the whereabouts of its initializers straight from the ONNX protobuf, seeking past every
-/// payload, so the weights are located but never loaded (a LoRA patch reads only the tensors it changes). Field
-/// numbers are onnx.proto3's: GraphProto node 1, initializer 5; NodeProto input 1, name 3, op_type 4, attribute 5;
-/// TensorProto dims 1, data_type 2, name 8, raw_data 9, external_data 13.
+/// initializer's payload, so the weights are located but never loaded (nodes are read by <see cref="OnnxNode.Read"/>).
+/// Field numbers are onnx.proto3's: GraphProto node 1, initializer 5; TensorProto dims 1, data_type 2, name 8,
+/// raw_data 9, external_data 13.
 /// </summary>
 public static class OnnxWeightReader
 {
     private const int GraphNodeField = 1;
     private const int GraphInitializerField = 5;
-    private const int NodeInput = 1;
-    private const int NodeName = 3;
-    private const int NodeOpType = 4;
-    private const int NodeAttribute = 5;
-    private const int AttributeName = 1;
-    private const int AttributeInt = 3;
     private const int TensorDims = 1;
     private const int TensorDataType = 2;
     private const int TensorName = 8;
@@ -55,7 +49,10 @@ public static class OnnxWeightReader
         while (reader.NextField(end, out var field, out var wire))
         {
             if (wire == ProtobufStream.LengthDelimited && field == GraphNodeField)
-                nodes.Add(ReadNode(reader, reader.MessageEnd(end)));
+            {
+                var node = OnnxNode.Read(reader, reader.MessageEnd(end));
+                nodes.Add(new GraphNode(node.Name, node.OpType, node.Inputs, node.IntAttribute("transB") ?? 0));
+            }
             else if (wire == ProtobufStream.LengthDelimited && field == GraphInitializerField)
             {
                 var initializer = ReadInitializer(reader, reader.MessageEnd(end), modelPath, folder);
@@ -66,47 +63,6 @@ public static class OnnxWeightReader
         }
 
         return new GraphWeights(nodes, initializers);
-    }
-
-    private static GraphNode ReadNode(ProtobufStream reader, long end)
-    {
-        var inputs = new List<string>();
-        string name = "", opType = "";
-        long transB = 0;
-        while (reader.NextField(end, out var field, out var wire))
-        {
-            if (wire != ProtobufStream.LengthDelimited)
-                reader.Skip(wire, end);
-            else if (field == NodeInput)
-                inputs.Add(reader.ReadString(end));
-            else if (field == NodeName)
-                name = reader.ReadString(end);
-            else if (field == NodeOpType)
-                opType = reader.ReadString(end);
-            else if (field == NodeAttribute)
-                transB = ReadTransB(reader, reader.MessageEnd(end)) ?? transB;
-            else
-                reader.Skip(wire, end);
-        }
-
-        return new GraphNode(name, opType, inputs, transB);
-    }
-
-    private static long? ReadTransB(ProtobufStream reader, long end)
-    {
-        string? name = null;
-        long? value = null;
-        while (reader.NextField(end, out var field, out var wire))
-        {
-            if (field == AttributeName && wire == ProtobufStream.LengthDelimited)
-                name = reader.ReadString(end);
-            else if (field == AttributeInt && wire == ProtobufStream.Varint)
-                value = (long)reader.ReadVarint();
-            else
-                reader.Skip(wire, end);
-        }
-
-        return name == "transB" ? value : null;
     }
 
     private static GraphInitializer ReadInitializer(ProtobufStream reader, long end, string modelPath, string folder)

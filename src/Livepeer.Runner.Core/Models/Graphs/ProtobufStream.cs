@@ -61,12 +61,15 @@ internal sealed class ProtobufStream(Stream stream)
         return end;
     }
 
-    public string ReadString(long limit)
+    public string ReadString(long limit) => System.Text.Encoding.UTF8.GetString(ReadBytes(limit));
+
+    /// <summary>The bytes of the length-delimited field whose length comes next (a nested message kept whole).</summary>
+    public byte[] ReadBytes(long limit)
     {
         var end = MessageEnd(limit);
         var bytes = new byte[end - stream.Position];
         stream.ReadExactly(bytes);
-        return System.Text.Encoding.UTF8.GetString(bytes);
+        return bytes;
     }
 
     public void Seek(long position) => stream.Position = position;
