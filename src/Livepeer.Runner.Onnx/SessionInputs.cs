@@ -27,6 +27,10 @@ public sealed class SessionInputs
 
     public bool Contains(string name) => _names.Contains(name);
 
+    /// <summary>The inputs of <paramref name="session"/> other than these: the ones its caller feeds.</summary>
+    public IReadOnlyDictionary<string, NodeMetadata> OthersOf(InferenceSession session) =>
+        session.InputMetadata.Where(i => !_names.Contains(i.Key)).ToDictionary();
+
     /// <summary>Binds every value to its name (on CUDA, copying it to the device once for all the binding's runs).</summary>
     public void BindTo(OnnxBinding binding)
     {

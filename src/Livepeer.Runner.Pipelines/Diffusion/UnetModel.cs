@@ -27,7 +27,7 @@ public sealed class UnetModel : IDisposable
     {
         Session = session;
         Adapter = adapter ?? SessionInputs.None;
-        IReadOnlyDictionary<string, NodeMetadata> inputs = session.InputMetadata.Where(i => !Adapter.Contains(i.Key)).ToDictionary();
+        var inputs = Adapter.OthersOf(session);
         foreach (var required in new[] { Sample, Timestep, EncoderHiddenStates })
         {
             if (!inputs.ContainsKey(required))

@@ -15,6 +15,7 @@ public sealed class LoraBranches : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly IReadOnlyList<string> _modules;
+    private readonly IReadOnlyList<string> _inputNames; // each module's down and up input, in _modules' order
     private readonly Dictionary<string, LoraBranchFactors> _zeros;
 
     private LoraBranches(LoraComponent component, InferenceSession session, IReadOnlyList<string> modules, Dictionary<string, LoraBranchFactors> zeros, long bytes)
@@ -22,6 +23,7 @@ public sealed class LoraBranches : IDisposable
         Component = component;
         _session = session;
         _modules = modules;
+        _inputNames = [.. modules.SelectMany(m => new[] { LoraBranchGraph.DownInput(m), LoraBranchGraph.UpInput(m) })];
         _zeros = zeros;
         Bytes = bytes;
     }
@@ -63,18 +65,15 @@ public sealed class LoraBranches : IDisposable
     /// <summary>The session with <paramref name="set"/>'s factors for the branches it patches and zeros for the rest.</summary>
     public LoraSession For(LoraSet set)
     {
-        var names = new List<string>(_modules.Count * 2);
-        var values = new List<OrtValue>(_modules.Count * 2);
+        var values = new List<OrtValue>(_inputNames.Count);
         foreach (var module in _modules)
         {
             var factors = set.Factors(Component, module) ?? _zeros[module];
-            names.Add(LoraBranchGraph.DownInput(module));
             values.Add(factors.Down);
-            names.Add(LoraBranchGraph.UpInput(module));
             values.Add(factors.Up);
         }
 
-        return new LoraSession(_session, new SessionInputs(names, values));
+        return new LoraSession(_session, new SessionInputs(_inputNames, values));
     }
 
     public void Dispose()

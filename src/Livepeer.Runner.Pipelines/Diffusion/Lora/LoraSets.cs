@@ -53,7 +53,7 @@ public sealed class LoraSets(string modelId, string folder, OnnxSessionFactory s
 
             var first = active[0].Request.Repo;
             var key = string.Join('\n', active.Select(a => $"{a.Request.FilePath}\t{a.Request.Weight.ToString("R", CultureInfo.InvariantCulture)}"));
-            var set = Cached(key) ?? Build(key, active.Select(a => new WeightedAdapter(a.Adapter, (float)a.Request.Weight)).ToList(), first, lease, cancellationToken);
+            var set = TakeRecent(_sets, key) ?? Build(key, active.Select(a => new WeightedAdapter(a.Adapter, (float)a.Request.Weight)).ToList(), first, lease, cancellationToken);
             try
             {
                 var components = set.Components.Union(_released).ToList(); // Branches may add to _released
@@ -74,18 +74,33 @@ public sealed class LoraSets(string modelId, string folder, OnnxSessionFactory s
         }
     }
 
-    private LoraSet? Cached(string key)
+    /// <summary>The value kept under <paramref name="key"/> in an LRU list, moved to the front as just used; default when absent.</summary>
+    private static T? TakeRecent<T>(LinkedList<(string Key, T Value)> list, string key)
+        where T : class
     {
-        for (var node = _sets.First; node is not null; node = node.Next)
+        for (var node = list.First; node is not null; node = node.Next)
         {
             if (node.Value.Key != key)
                 continue;
-            _sets.Remove(node);
-            _sets.AddFirst(node);
-            return node.Value.Set;
+            list.Remove(node);
+            list.AddFirst(node);
+            return node.Value.Value;
         }
 
         return null;
+    }
+
+    /// <summary>Charges <paramref name="bytes"/>, evicting the oldest sets while more than <paramref name="keep"/> remain; false when it cannot.</summary>
+    private bool Charge(ModelLease lease, long bytes, int keep)
+    {
+        while (!lease.TryCharge(bytes))
+        {
+            if (_sets.Count <= keep)
+                return false;
+            EvictOldest(lease);
+        }
+
+        return true;
     }
 
     /// <summary>Builds the set's factors, charges them (evicting older sets when the ledger is full) and caches the set first.</summary>
@@ -103,15 +118,10 @@ public sealed class LoraSets(string modelId, string folder, OnnxSessionFactory s
 
         while (_sets.Count >= MaxCached)
             EvictOldest(lease);
-        while (!lease.TryCharge(set.Bytes))
+        if (!Charge(lease, set.Bytes, keep: 0))
         {
-            if (_sets.Count == 0)
-            {
-                set.Dispose();
-                throw Unloadable(first);
-            }
-
-            EvictOldest(lease);
+            set.Dispose();
+            throw Unloadable(first);
         }
 
         _sets.AddFirst((key, set));
@@ -140,12 +150,8 @@ public sealed class LoraSets(string modelId, string folder, OnnxSessionFactory s
         }
 
         var graph = Graphs()[component];
-        while (!lease.TryCharge(graph.WeightBytes))
-        {
-            if (_sets.Count <= 1)
-                throw Unloadable(first);
-            EvictOldest(lease);
-        }
+        if (!Charge(lease, graph.WeightBytes, keep: 1)) // the set being served stays
+            throw Unloadable(first);
 
         LoraBranches branches;
         try
@@ -195,14 +201,8 @@ public sealed class LoraSets(string modelId, string folder, OnnxSessionFactory s
     /// <summary>The adapter in <paramref name="request"/>'s file, read against the base model's modules (kept for later requests).</summary>
     private LoraAdapter Adapter(RequestedLora request)
     {
-        for (var node = _adapters.First; node is not null; node = node.Next)
-        {
-            if (node.Value.Path != request.FilePath)
-                continue;
-            _adapters.Remove(node);
-            _adapters.AddFirst(node);
-            return node.Value.Adapter;
-        }
+        if (TakeRecent(_adapters, request.FilePath) is { } known)
+            return known;
 
         LoraAdapter adapter;
         try

@@ -37,7 +37,7 @@ public sealed class DiffusionTransformer : IDisposable
     {
         Session = session;
         Adapter = adapter ?? SessionInputs.None;
-        IReadOnlyDictionary<string, NodeMetadata> inputs = session.InputMetadata.Where(i => !Adapter.Contains(i.Key)).ToDictionary();
+        var inputs = Adapter.OthersOf(session);
         foreach (var required in new[] { HiddenStates, EncoderHiddenStates, PooledProjections, Timestep })
         {
             if (!inputs.ContainsKey(required))
