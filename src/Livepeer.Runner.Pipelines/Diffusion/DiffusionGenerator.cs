@@ -72,15 +72,7 @@ public sealed class DiffusionGenerator : IImageGenerator
     {
         var scheduler = SchedulerFactory.Create(_schedulerConfig, _model.ModelId);
         var imageToImage = _imageLatents is not null && _model.Family != DiffusionFamily.InstructPix2Pix;
-        try
-        {
-            scheduler.SetTimesteps(_request.Steps, imageToImage ? _request.Strength : 1.0);
-        }
-        catch (BadInputException e)
-        {
-            // diffusers raises these (steps, strength) as ValueError inside the pipeline call: ai-runner's InferenceError.
-            throw new InferenceException(e.Message, e);
-        }
+        TimestepErrors.AsInferenceError(() => scheduler.SetTimesteps(_request.Steps, imageToImage ? _request.Strength : 1.0));
 
         var timesteps = scheduler.Timesteps;
         if (timesteps.Length == 0)

@@ -85,14 +85,7 @@ public sealed class UpscalerGenerator : IDisposable
     public RgbImage Generate(ulong seed, CancellationToken cancellationToken)
     {
         var scheduler = SchedulerFactory.Create(_model.SchedulerConfig, _model.ModelId);
-        try
-        {
-            scheduler.SetTimesteps(_request.Steps);
-        }
-        catch (BadInputException e)
-        {
-            throw new InferenceException(e.Message, e);
-        }
+        TimestepErrors.AsInferenceError(() => scheduler.SetTimesteps(_request.Steps));
 
         // One generator for both draws, in diffusers' order: the low-res image's noise, then the initial latents.
         var noise = new GaussianNoise(seed);

@@ -122,15 +122,7 @@ public sealed class FlowGenerator : IImageGenerator
         var scheduler = new FlowMatchEulerScheduler(config);
         double? mu = config.UseDynamicShifting ? FlowMatchShift.Mu(config, FluxLatents.SequenceLength(_latentHeight, _latentWidth)) : null;
         var grid = _model.Family == TransformerFamily.Flux ? FlowSigmaGrid.Flux : FlowSigmaGrid.TrainingRange;
-        try
-        {
-            scheduler.SetTimesteps(_request.Steps, grid, mu, _request.Image is null ? 1.0 : _request.Strength);
-        }
-        catch (BadInputException e)
-        {
-            // diffusers raises these (steps, strength) as ValueError inside the pipeline call: ai-runner's InferenceError.
-            throw new InferenceException(e.Message, e);
-        }
+        TimestepErrors.AsInferenceError(() => scheduler.SetTimesteps(_request.Steps, grid, mu, _request.Image is null ? 1.0 : _request.Strength));
 
         return scheduler;
     }
