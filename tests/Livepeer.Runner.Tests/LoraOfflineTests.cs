@@ -19,9 +19,7 @@ public sealed class LoraOfflineRunner : HubLoraRunner
     {
         hub.Add(Cached, TestPaths.Model("tiny", "lora-sd15", "peft"));
         hub.Add(NotCached, TestPaths.Model("tiny", "lora-sd15", "kohya"));
-        var pulled = await ModelsCli.RunAsync(new Dictionary<string, string> { ["HF_ENDPOINT"] = hub.Endpoint.ToString(), ["MODEL_DIR"] = ModelDir },
-            "pull", Cached, "--include", "*.safetensors");
-        Assert.True(pulled.Exit == 0, pulled.Error);
+        await PullAsync(hub, Cached);
         hub.Seen.Clear();
     }
 

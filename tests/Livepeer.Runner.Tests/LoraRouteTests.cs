@@ -39,6 +39,24 @@ public abstract class HubLoraRunner : ConfiguredRunner
     /// <summary>Adds the repositories the tests ask for (and anything to do before the runner starts).</summary>
     private protected abstract Task PrepareAsync(HubStandIn hub);
 
+    /// <summary>A repository folder of <paramref name="files"/> under the runner's temporary folder, for the hub stand-in to serve.</summary>
+    private protected string WriteFolder(string name, params (string File, byte[] Bytes)[] files)
+    {
+        var folder = Path.Combine(TempFolder, "repos", name);
+        Directory.CreateDirectory(folder);
+        foreach (var (file, bytes) in files)
+            File.WriteAllBytes(Path.Combine(folder, file), bytes);
+        return folder;
+    }
+
+    /// <summary>Pulls <paramref name="repo"/>'s safetensors into MODEL_DIR with <c>models pull</c>, as an operator would, before the runner starts.</summary>
+    private protected async Task PullAsync(HubStandIn hub, string repo)
+    {
+        var pulled = await ModelsCli.RunAsync(new Dictionary<string, string> { ["HF_ENDPOINT"] = hub.Endpoint.ToString(), ["MODEL_DIR"] = ModelDir },
+            "pull", repo, "--include", "*.safetensors");
+        Assert.True(pulled.Exit == 0, pulled.Error);
+    }
+
     protected override IEnumerable<(string Name, string Value)> Settings() =>
         [("HF_ENDPOINT", Hub.Endpoint.ToString()), ("MODEL_DIR", ModelDir)];
 }
@@ -96,15 +114,6 @@ public sealed class LoraRunner : HubLoraRunner
                 yield return new { pipeline = "image-to-image", model_id = Merged(fixture, weight), warm = false, path = folder };
             }
         }
-    }
-
-    private string WriteFolder(string name, params (string File, byte[] Bytes)[] files)
-    {
-        var folder = Path.Combine(TempFolder, "repos", name);
-        Directory.CreateDirectory(folder);
-        foreach (var (file, bytes) in files)
-            File.WriteAllBytes(Path.Combine(folder, file), bytes);
-        return folder;
     }
 }
 

@@ -15,10 +15,7 @@ public sealed class LoraSingleCopyRunner : HubLoraRunner
     {
         hub.Add("tiny-lora/sd15-peft", TestPaths.Model("tiny", "lora-sd15", "peft"));
         hub.Add("tiny-lora/sd15-kohya", TestPaths.Model("tiny", "lora-sd15", "kohya"));
-        var more = Path.Combine(TempFolder, "repos", "more");
-        Directory.CreateDirectory(more);
-        File.WriteAllBytes(Path.Combine(more, "pytorch_lora_weights.safetensors"), LoraFiles.MoreAdapter());
-        hub.Add("tiny-lora/sd15-more", more);
+        hub.Add("tiny-lora/sd15-more", WriteFolder("more", ("pytorch_lora_weights.safetensors", LoraFiles.MoreAdapter())));
         hub.Add("tiny-lora/flux-schnell-peft", TestPaths.Model("tiny", "lora-flux-schnell", "peft"));
         return Task.CompletedTask;
     }
